@@ -1,0 +1,1 @@
+"""Bandstand application code. Chalice packages this folder together with app.py."""

@@ -1,0 +1,77 @@
+"""Album use cases: create, read, change and delete, on top of the album repository."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import replace
+from typing import Any
+
+from chalicelib.clock import iso_utc
+from chalicelib.errors import NotFound, VersionConflict
+from chalicelib.repository.albums import AlbumRecord, AlbumRepository
+
+PATCH_ATTEMPTS = 5
+
+
+def album_body(album: AlbumRecord) -> dict[str, Any]:
+    return {
+        "album_id": album.album_id,
+        "rank": album.rank,
+        "title": album.title,
+        "artist": album.artist,
+        "year": album.year,
+        "genre": album.genre,
+        "created_at": iso_utc(album.created_ms),
+        "updated_at": iso_utc(album.updated_ms),
+    }
+
+
+def etag(album: AlbumRecord) -> str:
+    return f'"{album.version}"'
+
+
+def _valid_id(album_id: str) -> bool:
+    try:
+        return str(uuid.UUID(album_id)) == album_id
+    except ValueError:
+        return False
+
+
+def get(repo: AlbumRepository, album_id: str) -> AlbumRecord:
+    album = repo.get(album_id) if _valid_id(album_id) else None
+    if album is None:
+        raise NotFound("No such album.")
+    return album
+
+
+def create(repo: AlbumRepository, fields: dict[str, Any], now_ms: int | None = None) -> AlbumRecord:
+    now = now_ms if now_ms is not None else int(time.time() * 1000)
+    album = AlbumRecord(album_id=str(uuid.uuid4()), created_ms=now, updated_ms=now, version=1, **fields)
+    repo.create(album)
+    return album
+
+
+def update(repo: AlbumRepository, album_id: str, fields: dict[str, Any], if_match: str | None = None) -> AlbumRecord:
+    """PUT (all fields) or PATCH (some). With If-Match, a stale version is a 409; without
+    it, a concurrent change is re-read and the request's fields applied on top, so
+    neither edit is silently lost."""
+    for _ in range(PATCH_ATTEMPTS):
+        current = get(repo, album_id)
+        if if_match is not None and if_match.strip() not in (etag(current), "*"):
+            raise VersionConflict()
+        changed = replace(current, **fields, updated_ms=int(time.time() * 1000), version=current.version + 1)
+        try:
+            repo.replace(current, changed)
+            return changed
+        except VersionConflict:
+            if if_match is not None:
+                raise
+    raise VersionConflict()
+
+
+def delete(repo: AlbumRepository, album_id: str, if_match: str | None = None) -> None:
+    current = get(repo, album_id)
+    if if_match is not None and if_match.strip() not in (etag(current), "*"):
+        raise VersionConflict()
+    repo.delete(current)

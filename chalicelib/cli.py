@@ -1,0 +1,156 @@
+"""Admin tasks: create tables, seed the album catalog, grant admin.
+
+    python -m chalicelib.cli --stage local create-tables
+    python -m chalicelib.cli --stage local seed [--if-empty] [--file data/albums.json]
+    python -m chalicelib.cli --stage local grant-admin USERNAME
+
+The stage's environment comes from .chalice/config.json (as `chalice local` and the
+deployed function get it), on top of the process environment that `make dev` builds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_FILE = ROOT / "data" / "albums.json"
+SEED_NAMESPACE = uuid.UUID("6f1c9c7e-3b0e-4d4c-9a56-0d1b2c3e4f50")  # stable ids: re-seeding is a no-op
+
+
+def stage_environment(stage: str, config_file: Path = ROOT / ".chalice" / "config.json") -> dict[str, str]:
+    config = json.loads(config_file.read_text(encoding="utf-8"))
+    if stage not in config.get("stages", {}):
+        raise SystemExit(f"unknown stage {stage!r}; .chalice/config.json has {', '.join(config['stages'])}")
+    env = dict(os.environ)
+    env.update(config.get("environment_variables", {}))
+    env.update(config["stages"][stage].get("environment_variables", {}))
+    return env
+
+
+def create_tables(client: Any, users_table: str, albums_table: str) -> list[str]:
+    """Create whichever table is missing; wait until active. Returns the ones created."""
+    from chalicelib.repository import schema
+
+    existing = set(client.list_tables().get("TableNames", []))
+    created = []
+    for definition in (schema.users_table(users_table), schema.albums_table(albums_table)):
+        name = definition["TableName"]
+        if name in existing:
+            continue
+        client.create_table(**definition)
+        client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        if name == users_table:
+            client.update_time_to_live(
+                TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": schema.TTL_ATTRIBUTE}
+            )
+        created.append(name)
+    return created
+
+
+def load_seed(path: Path) -> list[dict[str, Any]]:
+    from chalicelib import validation
+
+    entries = json.loads(path.read_text(encoding="utf-8"))
+    albums = []
+    for index, entry in enumerate(entries):
+        try:
+            albums.append(validation.ALBUM_CREATE.parse(entry))
+        except Exception as exc:
+            raise SystemExit(f"{path}: entry {index} is not a valid album: {exc}") from exc
+    return albums
+
+
+def seed(repo: Any, entries: list[dict[str, Any]], progress: bool = True) -> tuple[int, int]:
+    """Write the albums that are not there yet. (written, skipped). Idempotent: an album
+    whose id, rank or artist+title is already taken is skipped, so a second run writes
+    nothing and an admin's edits are never overwritten."""
+    from chalicelib.repository.albums import AlbumRecord, album_key, name_claim_key, rank_claim_key
+
+    now = int(time.time() * 1000)
+    records = [
+        AlbumRecord(album_id=str(uuid.uuid5(SEED_NAMESPACE, f"{e['artist'].casefold()}|{e['title'].casefold()}")),
+                    created_ms=now, updated_ms=now, **e)
+        for e in entries
+    ]
+    keys = []
+    for r in records:
+        keys += [album_key(r.album_id), rank_claim_key(r.rank), name_claim_key(r.artist, r.title)]
+    taken = repo.existing_keys(keys)
+    fresh = [
+        r for r in records
+        if not {k["pk"]["S"] for k in (album_key(r.album_id), rank_claim_key(r.rank),
+                                        name_claim_key(r.artist, r.title))} & taken
+    ]
+    bar = None
+    if progress:
+        from tqdm import tqdm  # dev dependency: the CLI runs on a laptop, not in Lambda
+
+        bar = tqdm(total=len(fresh), unit="album", desc="seeding", file=sys.stderr)
+    written = 0
+    for count in repo.put_batches(fresh):
+        written += count
+        if bar is not None:
+            bar.update(count)
+    if bar is not None:
+        bar.close()
+    return written, len(records) - len(fresh)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m chalicelib.cli", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stage", default=os.environ.get("STAGE", "local"), help="stage in .chalice/config.json")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("create-tables", help="create the DynamoDB tables if missing (idempotent)")
+    seed_cmd = commands.add_parser("seed", help="load the album catalog (idempotent)")
+    seed_cmd.add_argument("--file", type=Path, default=SEED_FILE, help="albums JSON (default data/albums.json)")
+    seed_cmd.add_argument("--if-empty", action="store_true", help="do nothing when the catalog has albums")
+    seed_cmd.add_argument("--no-progress", action="store_true", help="no progress bar")
+    admin = commands.add_parser("grant-admin", help="put a user in the admin group")
+    admin.add_argument("username")
+    args = parser.parse_args(argv)
+
+    from chalicelib import services
+    from chalicelib.config import ConfigError, load_settings
+
+    try:
+        settings = load_settings(stage_environment(args.stage))
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    os.environ.update(stage_environment(args.stage))
+    services.reset()
+    client = services.dynamodb_client()
+
+    if args.command == "create-tables":
+        created = create_tables(client, settings.users_table, settings.albums_table)
+        print(f"created: {', '.join(created)}" if created else "tables exist already")
+    elif args.command == "seed":
+        repo = services.albums()
+        if args.if_empty and not repo.is_empty():
+            print("catalog has albums already; not seeding")
+            return 0
+        written, skipped = seed(repo, load_seed(args.file), progress=not args.no_progress)
+        print(f"seeded {written} albums, {skipped} already there")
+    elif args.command == "grant-admin":
+        from chalicelib.errors import NotFound
+        from chalicelib.identity import ADMIN_GROUP
+
+        try:
+            services.identity().add_to_group(args.username.lower(), ADMIN_GROUP)
+        except NotFound:
+            print(f"no user named {args.username!r}", file=sys.stderr)
+            return 1
+        print(f"{args.username.lower()} is now in the {ADMIN_GROUP} group")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

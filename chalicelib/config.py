@@ -1,0 +1,105 @@
+"""One frozen Settings object, parsed once from the environment; fails fast on a missing value.
+
+Chalice sets each stage's `environment_variables` from .chalice/config.json; values that
+depend on the laptop (ports, folders, the signing key) come from the process environment
+that `make dev` builds.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+IDENTITY_BACKENDS = ("builtin", "cognito")
+MAILERS = ("outbox", "ses")
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable stage."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    users_table: str
+    albums_table: str
+    identity_backend: str
+    secret_key: str  # signs JWTs (builtin), cursors, and peppers code hashes
+    jwt_issuer: str
+    jwt_audience: str
+    mailer: str
+    mail_from: str
+    outbox_dir: Path
+    cors_origins: tuple[str, ...]
+    web_base_url: str = ""
+    dynamodb_endpoint: str | None = None
+    log_level: str = "INFO"
+    access_token_seconds: int = 3600
+    refresh_token_seconds: int = 30 * 24 * 3600
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage == "local"
+
+
+def _required(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"environment variable {name} is required for this stage")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    value = env.get(name, default).strip() or default
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+def _secret_key(env: Mapping[str, str]) -> str:
+    """The signing key: JWT_SECRET, or the file JWT_SECRET_FILE names (local stage)."""
+    secret = env.get("JWT_SECRET", "").strip()
+    path = env.get("JWT_SECRET_FILE", "").strip()
+    if not secret and path:
+        try:
+            secret = Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"cannot read JWT_SECRET_FILE: {exc.strerror}") from exc
+    if len(secret) < 32:
+        raise ConfigError("JWT_SECRET (or JWT_SECRET_FILE) must hold at least 32 characters")
+    return secret
+
+
+def load_settings(env: Mapping[str, str]) -> Settings:
+    stage = _required(env, "STAGE")
+    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
+    identity = _choice(env, "IDENTITY_BACKEND", IDENTITY_BACKENDS, "builtin")
+    mailer = _choice(env, "MAILER", MAILERS, "outbox" if stage == "local" else "ses")
+    origins = tuple(o.strip().rstrip("/") for o in env.get("CORS_ORIGINS", "").split(",") if o.strip())
+    return Settings(
+        stage=stage,
+        region=region,
+        users_table=_required(env, "USERS_TABLE"),
+        albums_table=_required(env, "ALBUMS_TABLE"),
+        identity_backend=identity,
+        secret_key=_secret_key(env),
+        jwt_issuer=env.get("JWT_ISSUER", f"bandstand-{stage}"),
+        jwt_audience=env.get("JWT_AUDIENCE", f"bandstand-{stage}-web"),
+        mailer=mailer,
+        mail_from=env.get("MAIL_FROM", "Bandstand <no-reply@bandstand.invalid>"),
+        outbox_dir=Path(env.get("OUTBOX_DIR", ".local/outbox")),
+        cors_origins=origins,
+        web_base_url=env.get("WEB_BASE_URL", origins[0] if origins else ""),
+        dynamodb_endpoint=env.get("DYNAMODB_ENDPOINT") or None,
+        log_level=env.get("LOG_LEVEL", "INFO").upper(),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings for this process, read on first use (not at import: cold start and tests)."""
+    return load_settings(os.environ)

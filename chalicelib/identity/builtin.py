@@ -1,0 +1,290 @@
+"""The builtin identity provider: users in DynamoDB, argon2id hashes, own JWTs, emailed codes.
+
+DynamoDB round trips per call (the repository makes exactly these):
+  register        1 TransactWriteItems (user + email claim)
+  confirm         1 GetItem + 1 UpdateItem
+  login           1 GetItem (+1 GetItem when signing in by email) + 1 PutItem, or a
+                  TransactWriteItems when failures must be reset or the hash upgraded
+  refresh         1 BatchGetItem (user + refresh token)
+  logout          1 UpdateItem (the cut-off)  [+ the authenticate read]
+  authenticate    1 GetItem (revocation cut-off, current groups, the profile)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import re
+import secrets
+import uuid
+
+from chalicelib import codes
+from chalicelib.clock import Clock, SystemClock
+from chalicelib.errors import (
+    AlreadyConfirmed,
+    ExpiredCode,
+    InvalidCode,
+    InvalidCredentials,
+    InvalidToken,
+    NotFound,
+    TooManyRequests,
+    UserNotConfirmed,
+    ValidationError,
+)
+from chalicelib.identity import Principal, Profile, ProfilePage, Registration, TokenSet
+from chalicelib.mail import Mailer
+from chalicelib.passwords import PasswordHasher, password_problems
+from chalicelib.repository.users import RefreshRecord, UserRecord, UserRepository
+from chalicelib.tokens import TokenService, TokenSubject
+
+log = logging.getLogger("bandstand.identity")
+
+LOCK_AFTER_FAILURES = 5
+LOCK_MAX_SECONDS = 15 * 60
+RESEND_INTERVAL_SECONDS = 60  # one code email a minute per user: no mail-bombing
+REFRESH_TOKEN_RE = re.compile(r"^([a-z0-9][a-z0-9._-]{2,31})\.([A-Za-z0-9_-]{43})$")
+
+
+def lock_seconds(failures: int) -> int:
+    """Cognito-style lockout: after 5 straight failures, 1 s, doubling to at most 15 min."""
+    if failures < LOCK_AFTER_FAILURES:
+        return 0
+    return int(min(2 ** (failures - LOCK_AFTER_FAILURES), LOCK_MAX_SECONDS))
+
+
+def to_profile(user: UserRecord) -> Profile:
+    return Profile(user.username, user.email, user.full_name, user.status, user.groups, user.created_ms)
+
+
+def _digest(secret: str) -> str:
+    # Refresh secrets carry 256 random bits, so a fast hash is enough to make a leaked
+    # table useless; no need for a password hash here.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class BuiltinIdentityProvider:
+    def __init__(
+        self,
+        users: UserRepository,
+        tokens: TokenService,
+        mailer: Mailer,
+        secret_key: str,
+        hasher: PasswordHasher | None = None,
+        clock: Clock | None = None,
+        refresh_token_seconds: int = 30 * 24 * 3600,
+        web_base_url: str = "",
+    ) -> None:
+        self._users = users
+        self._tokens = tokens
+        self._mailer = mailer
+        self._secret_key = secret_key
+        self._hasher = hasher or PasswordHasher()
+        self._clock = clock or SystemClock()
+        self._refresh_seconds = refresh_token_seconds
+        self._web = web_base_url.rstrip("/")
+
+    # -- registration ------------------------------------------------------------------
+
+    def register(self, request: Registration) -> Profile:
+        problems = password_problems(request.password, request.username, request.email)
+        if problems:
+            raise ValidationError(problems, "The password does not meet the rules.")
+        now = self._clock.now_ms()
+        code, stored = codes.issue(self._secret_key, request.username, "confirm", now // 1000)
+        user = UserRecord(
+            username=request.username,
+            sub=str(uuid.uuid4()),
+            email=request.email,
+            password_hash=self._hasher.hash(request.password),
+            status="UNCONFIRMED",
+            created_ms=now,
+            full_name=request.full_name or None,
+            tokens_valid_after_ms=now,
+            code=stored,
+        )
+        self._users.create(user)
+        self._send_code(user, code, "confirm")
+        log.info("user registered", extra={"username": user.username})
+        return to_profile(user)
+
+    def confirm(self, username: str, code: str) -> Profile:
+        user = self._users.get(username)
+        if user is not None and user.confirmed:
+            raise AlreadyConfirmed()
+        stored = self._check_code(user, "confirm", code)
+        assert user is not None  # _check_code raises for a missing user
+        if not self._users.confirm(user.username, stored.digest):
+            raise InvalidCode()  # a new code was issued in between
+        return to_profile(UserRecord(**{**user.__dict__, "status": "CONFIRMED", "code": None}))
+
+    def resend_code(self, username: str) -> None:
+        user = self._find(username)
+        if user is None or user.confirmed or self._recently_sent(user, "confirm"):
+            return  # the same 202 either way: no enumeration
+        self._issue_and_send(user, "confirm")
+
+    # -- sessions ----------------------------------------------------------------------
+
+    def login(self, username_or_email: str, password: str) -> TokenSet:
+        user = self._find(username_or_email)
+        if user is None:
+            self._hasher.burn(password)
+            raise InvalidCredentials()
+        now = self._clock.now_ms()
+        if user.locked_until_ms > now:
+            raise TooManyRequests(math.ceil((user.locked_until_ms - now) / 1000))
+        ok, new_hash = self._hasher.verify(password, user.password_hash)
+        if not ok:
+            failures = user.failed_logins + 1
+            lock = lock_seconds(failures)
+            self._users.count_login_failure(user.username, failures, now + lock * 1000 if lock else 0, user.failed_logins)
+            log.info("sign-in failed", extra={"username": user.username, "failures": failures})
+            raise InvalidCredentials()
+        if not user.confirmed:
+            raise UserNotConfirmed()
+        secret = secrets.token_urlsafe(32)
+        refresh = RefreshRecord(user.username, _digest(secret), now, now // 1000 + self._refresh_seconds)
+        self._users.start_session(user, refresh, new_hash)
+        id_token, access_token = self._tokens.issue(self._subject(user), now)
+        return TokenSet(id_token, access_token, self._tokens.lifetime_seconds, f"{user.username}.{secret}")
+
+    def refresh(self, refresh_token: str) -> TokenSet:
+        match = REFRESH_TOKEN_RE.match(refresh_token)
+        if not match:
+            raise InvalidToken()
+        username, secret = match.groups()
+        user, stored = self._users.get_with_refresh(username, _digest(secret))
+        now = self._clock.now_ms()
+        if (
+            user is None
+            or stored is None
+            or not user.confirmed
+            or stored.expires_at * 1000 <= now
+            or stored.issued_ms < user.tokens_valid_after_ms
+        ):
+            raise InvalidToken()
+        id_token, access_token = self._tokens.issue(self._subject(user), now)
+        return TokenSet(id_token, access_token, self._tokens.lifetime_seconds)
+
+    def logout(self, principal: Principal) -> None:
+        self._users.revoke_sessions(principal.username, self._clock.now_ms())
+
+    def authenticate(self, access_token: str) -> tuple[Principal, Profile]:
+        claims = self._tokens.verify_access(access_token)
+        user = self._users.get(claims.username)
+        if user is None or user.sub != claims.sub or claims.issued_at_ms < user.tokens_valid_after_ms:
+            raise InvalidToken()
+        # Groups from the record, not the token: taking someone out of `admin` takes
+        # effect at once instead of when their token expires.
+        return Principal(user.username, user.sub, user.groups, user.email), to_profile(user)
+
+    # -- passwords ---------------------------------------------------------------------
+
+    def forgot_password(self, username_or_email: str) -> None:
+        user = self._find(username_or_email)
+        if user is None or not user.confirmed or self._recently_sent(user, "reset"):
+            return
+        self._issue_and_send(user, "reset")
+
+    def reset_password(self, username_or_email: str, code: str, new_password: str) -> None:
+        user = self._find(username_or_email)
+        name = user.username if user else username_or_email.lower()
+        problems = password_problems(new_password, name, user.email if user else None, field="new_password")
+        if problems:
+            raise ValidationError(problems, "The new password does not meet the rules.")
+        stored = self._check_code(user, "reset", code)
+        assert user is not None
+        new_hash = self._hasher.hash(new_password)
+        if not self._users.reset_password(user.username, new_hash, self._clock.now_ms(), stored.digest):
+            raise InvalidCode()
+
+    # -- profiles ----------------------------------------------------------------------
+
+    def get_profile(self, username: str) -> Profile:
+        user = self._users.get(username)
+        if user is None:
+            raise NotFound("No such user.")
+        return to_profile(user)
+
+    def update_full_name(self, principal: Principal, full_name: str | None) -> Profile:
+        return to_profile(self._users.update_full_name(principal.username, full_name))
+
+    def delete_user(self, principal: Principal) -> None:
+        user = self._users.get(principal.username)
+        if user is None:
+            raise NotFound("No such user.")
+        self._users.delete(user)
+        log.info("user deleted", extra={"username": principal.username})
+
+    def list_users(self, limit: int, start_key: dict[str, object] | None) -> ProfilePage:
+        page = self._users.list(limit, start_key)  # type: ignore[arg-type]
+        return ProfilePage([to_profile(u) for u in page.items], page.last_key)
+
+    def add_to_group(self, username: str, group: str) -> None:
+        if not self._users.add_group(username, group):
+            raise NotFound("No such user.")
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _find(self, username_or_email: str) -> UserRecord | None:
+        """Resolve a sign-in name: an address (has @) through its claim, else the username."""
+        name = username_or_email.strip()
+        if "@" in name:
+            username = self._users.username_for_email(name)
+            return self._users.get(username) if username else None
+        name = name.lower()
+        if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{2,31}", name):
+            return None  # can't exist; skip the read
+        return self._users.get(name)
+
+    def _check_code(self, user: UserRecord | None, purpose: str, code: str) -> codes.StoredCode:
+        now = self._clock.now_ms() // 1000
+        if user is None:
+            raise InvalidCode()
+        result = codes.check(self._secret_key, user.username, user.code, purpose, code, now)
+        if result == codes.CodeCheck.LOCKED:
+            raise TooManyRequests(1, "Too many wrong codes. Ask for a new code.")
+        if result == codes.CodeCheck.EXPIRED:
+            raise ExpiredCode()
+        if result == codes.CodeCheck.WRONG:
+            if user.code is not None and user.code.purpose == purpose:
+                self._users.count_code_failure(user.username, user.code.digest)
+            raise InvalidCode()
+        assert user.code is not None
+        return user.code
+
+    def _recently_sent(self, user: UserRecord, purpose: str) -> bool:
+        if user.code is None or user.code.purpose != purpose:
+            return False
+        ttl = codes.CONFIRM_TTL_SECONDS if purpose == "confirm" else codes.RESET_TTL_SECONDS
+        sent_at = user.code.expires_at - ttl
+        return self._clock.now_ms() // 1000 - sent_at < RESEND_INTERVAL_SECONDS
+
+    def _issue_and_send(self, user: UserRecord, purpose: str) -> None:
+        code, stored = codes.issue(self._secret_key, user.username, purpose, self._clock.now_ms() // 1000)
+        if self._users.set_code(user.username, stored):
+            self._send_code(user, code, purpose)
+
+    def _send_code(self, user: UserRecord, code: str, purpose: str) -> None:
+        if purpose == "confirm":
+            subject = "Your Bandstand verification code"
+            body = (
+                f"Hello {user.full_name or user.username},\n\n"
+                f"Your Bandstand verification code is {code}\n\n"
+                f"It is valid for 24 hours. Enter it on the Verify email page of Bandstand"
+                f"{' at ' + self._web if self._web else ''}.\n\n"
+                "If you did not create an account, ignore this message.\n"
+            )
+        else:
+            subject = "Your Bandstand password reset code"
+            body = (
+                f"Hello {user.full_name or user.username},\n\n"
+                f"Your Bandstand password reset code is {code}\n\n"
+                "It is valid for 1 hour. If you did not ask to reset your password, ignore this message.\n"
+            )
+        self._mailer.send(user.email, subject, body, kind=purpose)
+
+    @staticmethod
+    def _subject(user: UserRecord) -> TokenSubject:
+        return TokenSubject(user.sub, user.username, user.email, user.confirmed, user.groups)

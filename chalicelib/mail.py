@@ -1,0 +1,62 @@
+"""Mailer protocol: Amazon SES on AWS stages, one .eml file per message locally."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import time
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Any, Protocol
+
+log = logging.getLogger("bandstand.mail")
+
+
+class Mailer(Protocol):
+    def send(self, to: str, subject: str, body: str, kind: str) -> None:
+        """Deliver one plain-text message. `kind` names it in the log (never the body)."""
+
+
+def _message(sender: str, to: str, subject: str, body: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = make_msgid(domain="bandstand.local")
+    message.set_content(body)
+    return message
+
+
+class OutboxMailer:
+    """Writes RFC 822 files into a folder: the local stage's inbox for every user."""
+
+    def __init__(self, folder: Path, sender: str) -> None:
+        self._folder = folder
+        self._sender = sender
+
+    def send(self, to: str, subject: str, body: str, kind: str) -> None:
+        self._folder.mkdir(parents=True, exist_ok=True)
+        name = f"{time.strftime('%Y%m%dT%H%M%S')}-{kind}-{secrets.token_hex(4)}.eml"
+        path = self._folder / name
+        # Write then rename, so a reader never sees half a message.
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(bytes(_message(self._sender, to, subject, body)))
+        os.replace(tmp, path)
+        log.info("mail sent", extra={"kind": kind, "file": name})
+
+
+class SesMailer:
+    def __init__(self, client: Any, sender: str) -> None:
+        self._client = client
+        self._sender = sender
+
+    def send(self, to: str, subject: str, body: str, kind: str) -> None:
+        self._client.send_email(
+            Source=self._sender,
+            Destination={"ToAddresses": [to]},
+            Message={"Subject": {"Data": subject, "Charset": "UTF-8"}, "Body": {"Text": {"Data": body, "Charset": "UTF-8"}}},
+        )
+        log.info("mail sent", extra={"kind": kind})

@@ -1,0 +1,52 @@
+"""Small helpers for the low-level DynamoDB client: attribute values and error codes.
+
+The low-level client is used (not the resource layer) because it is lighter to import and
+TransactWriteItems needs it anyway.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+Item = dict[str, dict[str, Any]]
+
+
+def s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def n(value: int) -> dict[str, str]:
+    return {"N": str(value)}
+
+
+def get_s(item: Item, name: str, default: str | None = None) -> str | None:
+    value = item.get(name)
+    return value["S"] if value and "S" in value else default
+
+
+def get_n(item: Item, name: str, default: int = 0) -> int:
+    value = item.get(name)
+    return int(value["N"]) if value and "N" in value else default
+
+
+def get_ss(item: Item, name: str) -> tuple[str, ...]:
+    value = item.get(name)
+    return tuple(sorted(value["SS"])) if value and "SS" in value else ()
+
+
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def cancellation_codes(exc: ClientError) -> list[str]:
+    """Per-item reasons of a cancelled transaction, in request order ('None' = fine)."""
+    reasons = exc.response.get("CancellationReasons")
+    if reasons:
+        return [str(r.get("Code", "None")) for r in reasons]
+    # Some emulators only put the reasons in the message: "... reasons [A, None]".
+    message = str(exc.response.get("Error", {}).get("Message", ""))
+    if "[" in message and message.endswith("]"):
+        return [part.strip() for part in message[message.rindex("[") + 1 : -1].split(",")]
+    return []

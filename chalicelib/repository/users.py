@@ -1,0 +1,329 @@
+"""User records in DynamoDB: the only place that knows their key design and attributes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.codes import StoredCode
+from chalicelib.errors import EmailTaken, InvalidCursor, NotFound, UsernameTaken
+from chalicelib.repository.dynamo import Item, cancellation_codes, error_code, get_n, get_s, get_ss, n, s
+from chalicelib.repository.schema import TTL_ATTRIBUTE, USERS_GSI
+
+PROFILE = "PROFILE"
+USERS_LIST_KEY = "USER"
+
+
+def user_key(username: str) -> Item:
+    return {"pk": s(f"USER#{username}"), "sk": s(PROFILE)}
+
+
+def email_key(email: str) -> Item:
+    return {"pk": s(f"EMAIL#{email.casefold()}"), "sk": s("EMAIL")}
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """A stored user. Holds secrets (hash, code digest): never serialize it to a client."""
+
+    username: str
+    sub: str
+    email: str
+    password_hash: str
+    status: str  # UNCONFIRMED | CONFIRMED
+    created_ms: int
+    full_name: str | None = None
+    groups: tuple[str, ...] = ()
+    tokens_valid_after_ms: int = 0
+    failed_logins: int = 0
+    locked_until_ms: int = 0
+    code: StoredCode | None = None
+
+    @property
+    def confirmed(self) -> bool:
+        return self.status == "CONFIRMED"
+
+
+@dataclass(frozen=True)
+class RefreshRecord:
+    username: str
+    digest: str
+    issued_ms: int
+    expires_at: int  # epoch seconds (DynamoDB TTL)
+
+
+@dataclass(frozen=True)
+class UserPage:
+    items: list[UserRecord]
+    last_key: Item | None = field(default=None)
+
+
+def _to_record(item: Item) -> UserRecord:
+    code = None
+    purpose = get_s(item, "code_purpose")
+    if purpose:
+        code = StoredCode(
+            purpose=purpose,
+            digest=get_s(item, "code_digest", "") or "",
+            expires_at=get_n(item, "code_expires_at"),
+            tries=get_n(item, "code_tries"),
+        )
+    return UserRecord(
+        username=get_s(item, "username", "") or "",
+        sub=get_s(item, "sub", "") or "",
+        email=get_s(item, "email", "") or "",
+        password_hash=get_s(item, "password_hash", "") or "",
+        status=get_s(item, "status", "UNCONFIRMED") or "UNCONFIRMED",
+        created_ms=get_n(item, "created_ms"),
+        full_name=get_s(item, "full_name"),
+        groups=get_ss(item, "groups"),
+        tokens_valid_after_ms=get_n(item, "tokens_valid_after_ms"),
+        failed_logins=get_n(item, "failed_logins"),
+        locked_until_ms=get_n(item, "locked_until_ms"),
+        code=code,
+    )
+
+
+def _code_values(code: StoredCode) -> dict[str, Any]:
+    return {
+        ":purpose": s(code.purpose),
+        ":digest": s(code.digest),
+        ":expires": n(code.expires_at),
+        ":tries": n(code.tries),
+    }
+
+
+SET_CODE = "code_purpose = :purpose, code_digest = :digest, code_expires_at = :expires, code_tries = :tries"
+REMOVE_CODE = "code_purpose, code_digest, code_expires_at, code_tries"
+EXISTS = "attribute_exists(pk)"
+
+
+class UserRepository:
+    def __init__(self, client: Any, table: str) -> None:
+        self._db = client
+        self._table = table
+
+    # -- reads -----------------------------------------------------------------------
+
+    def get(self, username: str) -> UserRecord | None:
+        # Consistent reads: sign-in right after confirm or sign-out must see the change.
+        response = self._db.get_item(TableName=self._table, Key=user_key(username), ConsistentRead=True)
+        item = response.get("Item")
+        return _to_record(item) if item else None
+
+    def username_for_email(self, email: str) -> str | None:
+        response = self._db.get_item(TableName=self._table, Key=email_key(email), ConsistentRead=True)
+        item = response.get("Item")
+        return get_s(item, "username") if item else None
+
+    def get_with_refresh(self, username: str, digest: str) -> tuple[UserRecord | None, RefreshRecord | None]:
+        """The user and one refresh token in a single round trip (BatchGetItem)."""
+        keys = [user_key(username), {"pk": s(f"USER#{username}"), "sk": s(f"REFRESH#{digest}")}]
+        request = {self._table: {"Keys": keys, "ConsistentRead": True}}
+        found: list[Item] = []
+        for _ in range(5):  # unprocessed keys are rare for two items; retry a few times
+            response = self._db.batch_get_item(RequestItems=request)
+            found.extend(response.get("Responses", {}).get(self._table, []))
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                break
+        user = refresh = None
+        for item in found:
+            if get_s(item, "sk") == PROFILE:
+                user = _to_record(item)
+            else:
+                refresh = RefreshRecord(username, digest, get_n(item, "issued_ms"), get_n(item, TTL_ATTRIBUTE))
+        return user, refresh
+
+    def list(self, limit: int, start_key: Item | None) -> UserPage:
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": USERS_GSI,
+            "KeyConditionExpression": "gsi1pk = :p",
+            "ExpressionAttributeValues": {":p": s(USERS_LIST_KEY)},
+            "Limit": limit,
+        }
+        if start_key:
+            kwargs["ExclusiveStartKey"] = start_key
+        try:
+            response = self._db.query(**kwargs)
+        except ClientError as exc:
+            if error_code(exc) == "ValidationException":  # a start key of the wrong shape
+                raise InvalidCursor() from exc
+            raise
+        return UserPage([_to_record(i) for i in response.get("Items", [])], response.get("LastEvaluatedKey"))
+
+    # -- writes ----------------------------------------------------------------------
+
+    def create(self, user: UserRecord) -> None:
+        """Claim the username and the email in one transaction: concurrent twins can't both win."""
+        item: Item = {
+            **user_key(user.username),
+            "gsi1pk": s(USERS_LIST_KEY),
+            "gsi1sk": s(f"{user.created_ms:015d}#{user.username}"),
+            "username": s(user.username),
+            "sub": s(user.sub),
+            "email": s(user.email),
+            "password_hash": s(user.password_hash),
+            "status": s(user.status),
+            "created_ms": n(user.created_ms),
+            "tokens_valid_after_ms": n(user.tokens_valid_after_ms),
+        }
+        if user.full_name:
+            item["full_name"] = s(user.full_name)
+        if user.code:
+            item.update(
+                {
+                    "code_purpose": s(user.code.purpose),
+                    "code_digest": s(user.code.digest),
+                    "code_expires_at": n(user.code.expires_at),
+                    "code_tries": n(user.code.tries),
+                }
+            )
+        claim: Item = {**email_key(user.email), "username": s(user.username)}
+        try:
+            self._db.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}},
+                    {"Put": {"TableName": self._table, "Item": claim, "ConditionExpression": "attribute_not_exists(pk)"}},
+                ]
+            )
+        except ClientError as exc:
+            if error_code(exc) != "TransactionCanceledException":
+                raise
+            reasons = cancellation_codes(exc)
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                raise UsernameTaken() from exc
+            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+                raise EmailTaken() from exc
+            raise
+
+    def _update(self, username: str, expression: str, values: dict[str, Any] | None = None,
+                condition: str = EXISTS, names: dict[str, str] | None = None) -> bool:
+        """One conditional UpdateItem; False when the condition did not hold."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": user_key(username),
+            "UpdateExpression": expression,
+            "ConditionExpression": condition,
+        }
+        if values:
+            kwargs["ExpressionAttributeValues"] = values
+        if names:
+            kwargs["ExpressionAttributeNames"] = names
+        try:
+            self._db.update_item(**kwargs)
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def set_code(self, username: str, code: StoredCode) -> bool:
+        return self._update(username, f"SET {SET_CODE}", _code_values(code))
+
+    def count_code_failure(self, username: str, digest: str) -> None:
+        # Conditioned on the same code, so a failure can't count against a fresh code.
+        self._update(username, "ADD code_tries :one", {":one": n(1), ":d": s(digest)},
+                     condition=f"{EXISTS} AND code_digest = :d")
+
+    def confirm(self, username: str, digest: str) -> bool:
+        return self._update(
+            username,
+            f"SET #status = :confirmed REMOVE {REMOVE_CODE}",
+            {":confirmed": s("CONFIRMED"), ":d": s(digest)},
+            condition=f"{EXISTS} AND code_digest = :d",
+            names={"#status": "status"},
+        )
+
+    def count_login_failure(self, username: str, failures: int, locked_until_ms: int, seen: int) -> None:
+        # Conditioned on the count we read: a racing failure makes this a no-op rather than
+        # a lost increment; the racer's own write still counts.
+        self._update(
+            username,
+            "SET failed_logins = :f, locked_until_ms = :l",
+            {":f": n(failures), ":l": n(locked_until_ms), ":seen": n(seen)},
+            condition=f"{EXISTS} AND (attribute_not_exists(failed_logins) OR failed_logins = :seen)",
+        )
+
+    def start_session(self, user: UserRecord, refresh: RefreshRecord, new_hash: str | None) -> None:
+        """Store the refresh token; reset failures and upgrade the hash in the same request."""
+        put = {
+            "TableName": self._table,
+            "Item": {
+                "pk": s(f"USER#{refresh.username}"),
+                "sk": s(f"REFRESH#{refresh.digest}"),
+                "issued_ms": n(refresh.issued_ms),
+                TTL_ATTRIBUTE: n(refresh.expires_at),
+            },
+        }
+        if not new_hash and not user.failed_logins and not user.locked_until_ms:
+            self._db.put_item(**put)
+            return
+        values: dict[str, Any] = {":zero": n(0)}
+        expression = "SET failed_logins = :zero, locked_until_ms = :zero"
+        if new_hash:
+            expression += ", password_hash = :h"
+            values[":h"] = s(new_hash)
+        update = {
+            "TableName": self._table,
+            "Key": user_key(user.username),
+            "UpdateExpression": expression,
+            "ConditionExpression": EXISTS,
+            "ExpressionAttributeValues": values,
+        }
+        self._db.transact_write_items(TransactItems=[{"Put": put}, {"Update": update}])
+
+    def revoke_sessions(self, username: str, cutoff_ms: int) -> None:
+        self._update(username, "SET tokens_valid_after_ms = :c", {":c": n(cutoff_ms)})
+
+    def reset_password(self, username: str, new_hash: str, cutoff_ms: int, digest: str) -> bool:
+        return self._update(
+            username,
+            f"SET password_hash = :h, tokens_valid_after_ms = :c, failed_logins = :zero, locked_until_ms = :zero "
+            f"REMOVE {REMOVE_CODE}",
+            {":h": s(new_hash), ":c": n(cutoff_ms), ":zero": n(0), ":d": s(digest)},
+            condition=f"{EXISTS} AND code_digest = :d",
+        )
+
+    def update_full_name(self, username: str, full_name: str | None) -> UserRecord:
+        if full_name:
+            expression, values = "SET full_name = :n", {":n": s(full_name)}
+        else:
+            expression, values = "REMOVE full_name", {}
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": user_key(username),
+            "UpdateExpression": expression,
+            "ConditionExpression": EXISTS,
+            "ReturnValues": "ALL_NEW",
+        }
+        if values:
+            kwargs["ExpressionAttributeValues"] = values
+        try:
+            response = self._db.update_item(**kwargs)
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                raise NotFound("No such user.") from exc
+            raise
+        return _to_record(response["Attributes"])
+
+    def add_group(self, username: str, group: str) -> bool:
+        return self._update(username, "ADD #groups :g", {":g": {"SS": [group]}}, names={"#groups": "groups"})
+
+    def delete(self, user: UserRecord) -> None:
+        """Free the username and the email together. Refresh items expire by TTL and are
+        dead already: a new account under the same name starts with a later cut-off."""
+        try:
+            self._db.transact_write_items(
+                TransactItems=[
+                    {"Delete": {"TableName": self._table, "Key": user_key(user.username), "ConditionExpression": EXISTS}},
+                    {"Delete": {"TableName": self._table, "Key": email_key(user.email)}},
+                ]
+            )
+        except ClientError as exc:
+            if error_code(exc) == "TransactionCanceledException":
+                raise NotFound("No such user.") from exc
+            raise

@@ -1,0 +1,256 @@
+"""Request models and field rules.
+
+A small declarative model, written here rather than pulled in (pydantic) to keep cold start
+and the deployment package small: each `Model` validates a parsed JSON body strictly
+(`"1999"` is not an int, `true` is not a rank, unknown fields are refused) and describes
+itself as JSON Schema, so the OpenAPI document is generated from the very rules the code
+enforces and cannot drift from them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.errors import FieldError, ValidationError
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
+# Pragmatic address syntax: one @, no spaces, a dotted domain of sane labels.
+EMAIL_RE = re.compile(
+    r"^[^@\s\"(),:;<>\[\]\\]{1,64}@(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+    r"[A-Za-z]{2,63}$"
+)
+CODE_RE = re.compile(r"^[0-9]{6}$")
+PASSWORD_MIN, PASSWORD_MAX = 15, 128
+
+
+def next_year() -> int:
+    """Albums may be announced for next year; computed per request, never cached."""
+    return dt.datetime.now(dt.timezone.utc).year + 1
+
+
+def _lower_strip(value: str) -> str:
+    return value.strip().lower()
+
+
+def _strip(value: str) -> str:
+    return value.strip()
+
+
+def _nfc(value: str) -> str:
+    # Passwords are compared as NFC so the same text typed on two keyboards matches.
+    return unicodedata.normalize("NFC", value)
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: type  # str or int (bool is never an int here)
+    required: bool = True
+    description: str = ""
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: re.Pattern[str] | None = None
+    pattern_message: str = "has an invalid format"
+    minimum: int | None = None
+    maximum: int | Callable[[], int] | None = None
+    normalize: Callable[[str], str] | None = None
+    nullable: bool = False
+    fmt: str | None = None  # JSON Schema "format" for documentation
+    write_only: bool = False
+
+    def max_value(self) -> int | None:
+        return self.maximum() if callable(self.maximum) else self.maximum
+
+    def check(self, value: Any) -> tuple[Any, str | None]:
+        """Return the normalized value and an error message (None when valid)."""
+        if value is None:
+            return (None, None) if self.nullable else (None, "must not be null")
+        if self.kind is int:
+            if type(value) is not int:
+                return None, "must be an integer"
+            if self.minimum is not None and value < self.minimum:
+                return None, f"must be at least {self.minimum}"
+            top = self.max_value()
+            if top is not None and value > top:
+                return None, f"must be at most {top}"
+            return value, None
+        if not isinstance(value, str):
+            return None, "must be a string"
+        if self.normalize is not None:
+            value = self.normalize(value)
+        if self.min_length is not None and len(value) < self.min_length:
+            return None, (
+                "is required" if self.min_length == 1 and not value else f"must be at least {self.min_length} characters"
+            )
+        if self.max_length is not None and len(value) > self.max_length:
+            return None, f"must be at most {self.max_length} characters"
+        if self.pattern is not None and not self.pattern.match(value):
+            return None, self.pattern_message
+        return value, None
+
+    def json_schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": ["integer", "null"] if self.nullable else "integer"}
+        if self.kind is str:
+            schema = {"type": ["string", "null"] if self.nullable else "string"}
+            if self.min_length is not None:
+                schema["minLength"] = self.min_length
+            if self.max_length is not None:
+                schema["maxLength"] = self.max_length
+            if self.pattern is not None and self.fmt is None:
+                schema["pattern"] = self.pattern.pattern
+            if self.fmt:
+                schema["format"] = self.fmt
+        else:
+            if self.minimum is not None:
+                schema["minimum"] = self.minimum
+            top = self.max_value()
+            if top is not None:
+                schema["maximum"] = top
+        if self.description:
+            schema["description"] = self.description
+        if self.write_only:
+            schema["writeOnly"] = True
+        return schema
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    fields: tuple[Field, ...]
+    description: str = ""
+    partial: bool = False  # every field optional, but at least one required (PATCH)
+    by_name: Mapping[str, Field] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
+
+    def parse(self, body: Any) -> dict[str, Any]:
+        """Validate a decoded JSON body; return the normalized fields or raise ValidationError."""
+        if not isinstance(body, dict):
+            raise ValidationError([], "The request body must be a JSON object.")
+        errors: list[FieldError] = []
+        result: dict[str, Any] = {}
+        for key in body:
+            if key not in self.by_name:
+                errors.append(FieldError(str(key)[:64], "is not a known field"))
+        for f in self.fields:
+            if f.name not in body:
+                if f.required and not self.partial:
+                    errors.append(FieldError(f.name, "is required"))
+                continue
+            value, problem = f.check(body[f.name])
+            if problem:
+                errors.append(FieldError(f.name, problem))
+            else:
+                result[f.name] = value
+        if self.partial and not body:
+            errors.append(FieldError("", f"give at least one of: {', '.join(self.by_name)}"))
+        if errors:
+            raise ValidationError(errors, "Some fields are missing or invalid.")
+        return result
+
+    def json_schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {f.name: f.json_schema() for f in self.fields},
+        }
+        required = [f.name for f in self.fields if f.required and not self.partial]
+        if required:
+            schema["required"] = required
+        if self.partial:
+            schema["minProperties"] = 1
+        if self.description:
+            schema["description"] = self.description
+        return schema
+
+
+USERNAME = Field(
+    "username",
+    str,
+    description="3-32 characters of a-z 0-9 . _ - starting with a letter or digit; case-insensitive.",
+    min_length=3,
+    max_length=32,
+    pattern=USERNAME_RE,
+    pattern_message="must be 3-32 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit",
+    normalize=_lower_strip,
+)
+# Sign-in and the "forgot" flows accept what the person typed; no pattern, so an unknown or
+# odd name gets the same enumeration-safe answer as a known one.
+LOGIN_NAME = Field("username", str, description="Username or email.", min_length=1, max_length=254, normalize=_strip)
+EMAIL = Field(
+    "email",
+    str,
+    description="A valid email address, at most 254 characters; unique case-insensitively.",
+    min_length=3,
+    max_length=254,
+    pattern=EMAIL_RE,
+    pattern_message="must be a valid email address",
+    normalize=_strip,
+    fmt="email",
+)
+PASSWORD = Field(
+    "password",
+    str,
+    description=f"{PASSWORD_MIN}-{PASSWORD_MAX} characters, not a common password, not containing the username.",
+    min_length=PASSWORD_MIN,
+    max_length=PASSWORD_MAX,
+    normalize=_nfc,
+    write_only=True,
+)
+NEW_PASSWORD = Field(
+    "new_password",
+    str,
+    description=PASSWORD.description,
+    min_length=PASSWORD_MIN,
+    max_length=PASSWORD_MAX,
+    normalize=_nfc,
+    write_only=True,
+)
+# Sign-in checks any password against the hash; length rules only bound the work.
+LOGIN_PASSWORD = Field("password", str, min_length=1, max_length=PASSWORD_MAX, normalize=_nfc, write_only=True)
+FULL_NAME = Field(
+    "full_name", str, required=False, nullable=True, max_length=100, normalize=_strip, description="At most 100 characters."
+)
+CODE = Field("code", str, description="The 6-digit code from the email.", pattern=CODE_RE, normalize=_strip,
+             pattern_message="must be 6 digits", min_length=1, max_length=16)
+REFRESH_TOKEN = Field("refresh_token", str, min_length=1, max_length=512, write_only=True)
+
+REGISTER = Model("RegisterRequest", (USERNAME, EMAIL, PASSWORD, FULL_NAME))
+CONFIRM = Model("ConfirmRequest", (USERNAME, CODE))
+RESEND_CODE = Model("ResendCodeRequest", (LOGIN_NAME,))
+LOGIN = Model("LoginRequest", (LOGIN_NAME, LOGIN_PASSWORD))
+REFRESH = Model("RefreshRequest", (REFRESH_TOKEN,))
+FORGOT_PASSWORD = Model("ForgotPasswordRequest", (LOGIN_NAME,))
+RESET_PASSWORD = Model("ResetPasswordRequest", (LOGIN_NAME, CODE, NEW_PASSWORD))
+PROFILE_UPDATE = Model("ProfileUpdateRequest", (FULL_NAME,), partial=True)
+
+RANK = Field("rank", int, minimum=1, maximum=100_000, description="Unique rank, 1-100000.")
+TITLE = Field("title", str, min_length=1, max_length=200, normalize=_strip)
+ARTIST = Field("artist", str, min_length=1, max_length=200, normalize=_strip)
+YEAR = Field("year", int, minimum=1900, maximum=next_year, description="1900 to next year.")
+GENRE = Field("genre", str, min_length=1, max_length=50, normalize=_strip)
+ALBUM_FIELDS = (RANK, TITLE, ARTIST, YEAR, GENRE)
+
+ALBUM_CREATE = Model("AlbumCreateRequest", ALBUM_FIELDS)
+ALBUM_REPLACE = Model("AlbumReplaceRequest", ALBUM_FIELDS)
+ALBUM_PATCH = Model("AlbumPatchRequest", ALBUM_FIELDS, partial=True)
+
+REQUEST_MODELS = (
+    REGISTER, CONFIRM, RESEND_CODE, LOGIN, REFRESH, FORGOT_PASSWORD, RESET_PASSWORD, PROFILE_UPDATE,
+    ALBUM_CREATE, ALBUM_PATCH,
+)
+
+
+def parse_limit(raw: str | None, default: int = 50, maximum: int = 100) -> int:
+    """`?limit=`: 1..100, default 50; anything else is a 400 naming the parameter."""
+    if raw is None or raw == "":
+        return default
+    if not re.fullmatch(r"[0-9]{1,4}", raw) or not 1 <= int(raw) <= maximum:
+        raise ValidationError([FieldError("limit", f"must be an integer from 1 to {maximum}")], "Invalid query parameter.")
+    return int(raw)
