@@ -16,10 +16,12 @@ class FieldError:
 
 
 class BandstandError(Exception):
-    """Base of every error a client may see. `code` is the stable problem code."""
+    """Base of every error a client may see. `code` is the stable problem code; `field`
+    names the request field at fault, when there is one."""
 
     code = "error"
     default_detail = "The request could not be processed."
+    field: tuple[str, str] | None = None  # (field, message) for the problem's `errors`
 
     def __init__(self, detail: str | None = None, *, code: str | None = None) -> None:
         super().__init__(detail or self.default_detail)
@@ -113,11 +115,13 @@ class Conflict(BandstandError):
 class UsernameTaken(Conflict):
     code = "username_taken"
     default_detail = "That username is already taken."
+    field = ("username", "already taken")
 
 
 class EmailTaken(Conflict):
     code = "email_taken"
     default_detail = "That email address is already registered."
+    field = ("email", "already registered")
 
 
 class AlreadyConfirmed(Conflict):
@@ -128,11 +132,13 @@ class AlreadyConfirmed(Conflict):
 class DuplicateAlbum(Conflict):
     code = "duplicate_album"
     default_detail = "An album with this artist and title already exists."
+    field = ("title", "an album with this artist and title exists")
 
 
 class RankTaken(Conflict):
     code = "rank_taken"
     default_detail = "Another album already has this rank."
+    field = ("rank", "already taken")
 
 
 class VersionConflict(Conflict):

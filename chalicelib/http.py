@@ -73,6 +73,8 @@ def problem_from(exc: errors.BandstandError) -> Response:
     if isinstance(exc, errors.Unauthorized):
         headers["WWW-Authenticate"] = 'Bearer realm="bandstand"'
     field_errors = exc.errors if isinstance(exc, errors.ValidationError) else None
+    if exc.field is not None:
+        field_errors = [errors.FieldError(*exc.field)]
     return problem(status_for(exc), exc.code, exc.detail, field_errors, headers)
 
 

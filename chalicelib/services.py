@@ -21,7 +21,7 @@ def dynamodb_client() -> Any:
     return boto3.client("dynamodb", region_name=settings.region, endpoint_url=settings.dynamodb_endpoint)
 
 
-def build_identity(settings: Settings, dynamodb: Any) -> IdentityProvider:
+def build_identity(settings: Settings, dynamodb: Any, clock: Any = None) -> IdentityProvider:
     if settings.identity_backend != "builtin":
         raise NotImplementedError(f"identity backend {settings.identity_backend!r} is not available yet")
     from chalicelib.identity.builtin import BuiltinIdentityProvider
@@ -36,6 +36,7 @@ def build_identity(settings: Settings, dynamodb: Any) -> IdentityProvider:
         secret_key=settings.secret_key,
         refresh_token_seconds=settings.refresh_token_seconds,
         web_base_url=settings.web_base_url,
+        clock=clock,
     )
 
 
@@ -49,9 +50,22 @@ def build_mailer(settings: Settings) -> Any:
     return mail.SesMailer(boto3.client("ses", region_name=settings.region), settings.mail_from)
 
 
+_installed: dict[str, Any] = {}
+
+
+def install(*, identity: IdentityProvider | None = None) -> None:
+    """Use this provider instead of the configured one (tests pass fakes in here)."""
+    if identity is not None:
+        _installed["identity"] = identity
+
+
 @lru_cache(maxsize=1)
-def identity() -> IdentityProvider:
+def _configured_identity() -> IdentityProvider:
     return build_identity(get_settings(), dynamodb_client())
+
+
+def identity() -> IdentityProvider:
+    return _installed.get("identity") or _configured_identity()
 
 
 @lru_cache(maxsize=1)
@@ -65,5 +79,6 @@ def reset() -> None:
     """Forget every cached client and service (tests, or after changing the environment)."""
     get_settings.cache_clear()
     dynamodb_client.cache_clear()
-    identity.cache_clear()
+    _configured_identity.cache_clear()
+    _installed.clear()
     albums.cache_clear()

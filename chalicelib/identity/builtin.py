@@ -283,7 +283,11 @@ class BuiltinIdentityProvider:
                 f"Your Bandstand password reset code is {code}\n\n"
                 "It is valid for 1 hour. If you did not ask to reset your password, ignore this message.\n"
             )
-        self._mailer.send(user.email, subject, body, kind=purpose)
+        try:
+            self._mailer.send(user.email, subject, body, kind=purpose)
+        except Exception:
+            # The account change stands; the person can ask for the code again.
+            log.exception("mail not sent", extra={"kind": purpose, "username": user.username})
 
     @staticmethod
     def _subject(user: UserRecord) -> TokenSubject:

@@ -1,0 +1,116 @@
+import pytest
+
+from chalicelib import validation as v
+from chalicelib.errors import ValidationError
+
+
+def fields(exc: ValidationError) -> dict[str, str]:
+    return {e.field: e.message for e in exc.errors}
+
+
+def test_register_normalizes_username_and_keeps_email_case():
+    data = v.REGISTER.parse({"username": " Alice.B ", "email": "Alice@Example.com", "password": "x" * 15})
+    assert data["username"] == "alice.b"
+    assert data["email"] == "Alice@Example.com"
+
+
+@pytest.mark.parametrize("username", ["ab", "a" * 33, "_alice", "-bob", "al ice", "ali$e", "émile", ""])
+def test_bad_usernames_are_refused(username):
+    with pytest.raises(ValidationError) as exc:
+        v.REGISTER.parse({"username": username, "email": "a@example.com", "password": "x" * 15})
+    assert "username" in fields(exc.value)
+
+
+@pytest.mark.parametrize("username", ["abc", "a" * 32, "9lives", "a.b_c-d"])
+def test_good_usernames_pass(username):
+    assert v.REGISTER.parse({"username": username, "email": "a@example.com", "password": "x" * 15})
+
+
+@pytest.mark.parametrize("email", ["plain", "a@b", "a b@example.com", "a@example..com", "@example.com",
+                                   "a@-example.com", "x" * 250 + "@example.com"])
+def test_bad_emails_are_refused(email):
+    with pytest.raises(ValidationError) as exc:
+        v.REGISTER.parse({"username": "alice", "email": email, "password": "x" * 15})
+    assert "email" in fields(exc.value)
+
+
+def test_strict_types_and_unknown_fields():
+    with pytest.raises(ValidationError) as exc:
+        v.REGISTER.parse({"username": 5, "email": None, "password": ["x"], "admin": True})
+    problems = fields(exc.value)
+    assert problems["username"] == "must be a string"
+    assert problems["email"] == "must not be null"
+    assert problems["password"] == "must be a string"
+    assert problems["admin"] == "is not a known field"
+
+
+def test_missing_fields_are_listed():
+    with pytest.raises(ValidationError) as exc:
+        v.REGISTER.parse({})
+    assert set(fields(exc.value)) == {"username", "email", "password"}
+
+
+def test_body_must_be_an_object():
+    for body in ([], "x", 3, None):
+        with pytest.raises(ValidationError):
+            v.LOGIN.parse(body)
+
+
+def test_password_length_bounds():
+    with pytest.raises(ValidationError):
+        v.REGISTER.parse({"username": "alice", "email": "a@example.com", "password": "x" * 14})
+    with pytest.raises(ValidationError):
+        v.REGISTER.parse({"username": "alice", "email": "a@example.com", "password": "x" * 129})
+    assert v.REGISTER.parse({"username": "alice", "email": "a@example.com", "password": "ü" * 128})
+
+
+def test_full_name_optional_and_bounded():
+    base = {"username": "alice", "email": "a@example.com", "password": "x" * 15}
+    assert "full_name" not in v.REGISTER.parse(base)
+    assert v.REGISTER.parse({**base, "full_name": None})["full_name"] is None
+    with pytest.raises(ValidationError):
+        v.REGISTER.parse({**base, "full_name": "n" * 101})
+
+
+def test_code_must_be_six_digits():
+    for code in ("12345", "1234567", "abcdef", "12 456", 123456):
+        with pytest.raises(ValidationError):
+            v.CONFIRM.parse({"username": "alice", "code": code})
+    assert v.CONFIRM.parse({"username": "alice", "code": " 012345 "})["code"] == "012345"
+
+
+def test_years_and_ranks_are_strict_integers():
+    base = {"rank": 1, "title": "T", "artist": "A", "year": 1999, "genre": "Rock"}
+    for key, value in (("year", "1999"), ("rank", True), ("rank", 1.0), ("year", 1899), ("rank", 0),
+                       ("rank", 100_001), ("year", v.next_year() + 1)):
+        with pytest.raises(ValidationError) as exc:
+            v.ALBUM_CREATE.parse({**base, key: value})
+        assert key in fields(exc.value)
+    assert v.ALBUM_CREATE.parse({**base, "year": v.next_year()})["year"] == v.next_year()
+
+
+def test_patch_needs_at_least_one_field():
+    with pytest.raises(ValidationError):
+        v.ALBUM_PATCH.parse({})
+    assert v.ALBUM_PATCH.parse({"genre": " Jazz "}) == {"genre": "Jazz"}
+
+
+@pytest.mark.parametrize("raw", ["0", "101", "-1", "abc", "1.5", "²", "0050000"])
+def test_bad_limits(raw):
+    with pytest.raises(ValidationError):
+        v.parse_limit(raw)
+
+
+def test_limits():
+    assert v.parse_limit(None) == 50
+    assert v.parse_limit("1") == 1
+    assert v.parse_limit("100") == 100
+
+
+def test_json_schema_mirrors_the_rules():
+    schema = v.REGISTER.json_schema()
+    assert schema["additionalProperties"] is False
+    assert schema["required"] == ["username", "email", "password"]
+    assert schema["properties"]["username"]["maxLength"] == 32
+    assert schema["properties"]["password"]["minLength"] == 15
+    assert v.ALBUM_PATCH.json_schema()["minProperties"] == 1
