@@ -1,0 +1,55 @@
+"""A newcomer's journey over real HTTP against the real local stack, and a restart."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+from tests.support.api import STRONG_PASSWORD, latest_code
+
+
+def call(base: str, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        return error.code, json.loads(raw) if raw else None
+
+
+def test_register_confirm_sign_in_sign_out_and_restart(make_stack):
+    stack = make_stack()
+    api = stack.api_url
+    status, body = call(api, "POST", "/auth/register",
+                        {"username": "newcomer", "email": "newcomer@example.com", "password": STRONG_PASSWORD})
+    assert status == 201 and body["status"] == "UNCONFIRMED"
+    code = latest_code(stack.outbox_dir, "newcomer@example.com")
+    assert call(api, "POST", "/auth/confirm", {"username": "newcomer", "code": code}) == (
+        200, {"username": "newcomer", "status": "CONFIRMED"})
+    status, tokens = call(api, "POST", "/auth/login", {"username": "newcomer", "password": STRONG_PASSWORD})
+    assert status == 200 and tokens["token_type"] == "Bearer"
+    status, me = call(api, "GET", "/users/me", token=tokens["access_token"])
+    assert status == 200 and me["username"] == "newcomer" and me["email"] == "newcomer@example.com"
+    assert call(api, "POST", "/auth/logout", token=tokens["access_token"])[0] == 204
+    status, problem = call(api, "GET", "/users/me", token=tokens["access_token"])
+    assert status == 401 and problem["code"] == "invalid_token"
+
+    stack.stop()
+    restarted = make_stack()  # same LOCAL_DIR, new ports: the data must still be there
+    status, again = call(restarted.api_url, "POST", "/auth/login",
+                         {"username": "newcomer", "password": STRONG_PASSWORD})
+    assert status == 200
+    status, me = call(restarted.api_url, "GET", "/users/me", token=again["access_token"])
+    assert status == 200 and me["status"] == "CONFIRMED"
+    # the registration is still taken after the restart
+    status, problem = call(restarted.api_url, "POST", "/auth/register",
+                           {"username": "newcomer", "email": "other@example.com", "password": STRONG_PASSWORD})
+    assert status == 409 and problem["code"] == "username_taken"
