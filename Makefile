@@ -1,0 +1,62 @@
+# Bandstand developer commands (GNU make). `make` alone lists them.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help dev test check seed admin fmt clean clean-data
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo "  ports: API_PORT=8000 WEB_PORT=8080 DYNAMODB_PORT=8001, data: LOCAL_DIR=.local"
+
+# Stamp files: the venv and node_modules are (re)installed only when their
+# requirement files change.
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+deps := $(VENV)/.installed node_modules/.installed
+
+dev: $(deps) ## run API, web app and DynamoDB Local (Ctrl-C stops all)
+	$(PY) scripts/devstack.py
+
+test: $(deps) ## run the tests (PYTEST_ARGS="-k foo" to narrow)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+check: $(deps) ## lint, format check, type check, then the tests (what CI runs)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+seed: $(deps) ## load the album catalog into a running `make dev`
+	$(PY) scripts/devstack.py cli seed
+
+# USERNAME must come from the command line: many desktop sessions export a
+# USERNAME of their own, which must not be made admin by accident.
+ifeq ($(origin USERNAME),command line)
+admin: $(deps) ## make a user admin in a running `make dev`: make admin USERNAME=alice
+	$(PY) scripts/devstack.py cli grant-admin '$(USERNAME)'
+else
+admin:
+	@echo "usage: make admin USERNAME=<username>" >&2; exit 2
+endif
+
+fmt: $(deps) ## format the code and apply safe lint fixes
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean: ## remove the venv, node_modules and caches (keeps .local data)
+	rm -rf $(VENV) node_modules build dist test-artifacts .pytest_cache .mypy_cache .ruff_cache static/config.js
+	find . -name __pycache__ -type d -not -path './.local/*' -prune -exec rm -rf {} +
+
+clean-data: ## delete local data: DynamoDB Local tables, outbox, JWT secret, logs
+	rm -rf .local
