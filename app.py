@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from chalice import Chalice, Response
+from chalice.app import Chalice, Request, Response
 
 from chalicelib import albums as album_cases
 from chalicelib import http, logs, services
@@ -50,19 +50,27 @@ def route(path: str, methods: tuple[str, ...] = ("GET",)) -> Callable[[Callable[
 # -- request helpers ----------------------------------------------------------------------
 
 
-def body(model: v.Model) -> dict[str, Any]:
+def current() -> Request:
     request = app.current_request
-    return http.read_json(request.headers, request.raw_body, model)
+    assert request is not None  # always set while a route runs
+    return request
+
+
+def body(model: v.Model) -> dict[str, Any]:
+    request = current()
+    raw = request.raw_body
+    return http.read_json(request.headers, raw.encode() if isinstance(raw, str) else raw, model)
 
 
 def query(name: str) -> str | None:
-    params = app.current_request.query_params or {}
-    return params.get(name)
+    params = current().query_params
+    value = params.get(name) if params else None
+    return value if isinstance(value, str) else None
 
 
 def signed_in() -> tuple[Principal, Profile]:
     """The caller from `Authorization: Bearer <access token>` (the bare token works too)."""
-    header = (app.current_request.headers.get("authorization") or "").strip()
+    header = (current().headers.get("authorization") or "").strip()
     token = header[7:].strip() if header[:7].lower() == "bearer " else header
     if not token:
         raise InvalidToken("Sign in first: send Authorization: Bearer <access_token>.")
@@ -107,7 +115,12 @@ def register() -> Response:
     data = body(v.REGISTER)
     profile = services.identity().register(Registration(**data))
     return http.json_response(
-        {"username": profile.username, "email": profile.email, "full_name": profile.full_name, "status": profile.status},
+        {
+            "username": profile.username,
+            "email": profile.email,
+            "full_name": profile.full_name,
+            "status": profile.status,
+        },
         status=201,
     )
 
@@ -163,7 +176,7 @@ def reset_password() -> Response:
 @route("/users/me", methods=("GET", "PATCH", "DELETE"))
 def me() -> Response:
     principal, profile = signed_in()
-    method = app.current_request.method
+    method = current().method
     if method == "PATCH":
         data = body(v.PROFILE_UPDATE)
         profile = services.identity().update_full_name(principal, data.get("full_name"))
@@ -192,7 +205,7 @@ def get_user(username: str) -> Response:
 
 @route("/albums", methods=("GET", "POST"))
 def albums() -> Response:
-    if app.current_request.method == "POST":
+    if current().method == "POST":
         admin()
         created = album_cases.create(services.albums(), body(v.ALBUM_CREATE))
         return album_response(created, 201, {"Location": f"/albums/{created.album_id}"})
@@ -204,12 +217,12 @@ def albums() -> Response:
 
 @route("/albums/{album_id}", methods=("GET", "PUT", "PATCH", "DELETE"))
 def album(album_id: str) -> Response:
-    method = app.current_request.method
+    method = current().method
     if method == "GET":
         signed_in()
         return album_response(album_cases.get(services.albums(), album_id))
     admin()
-    if_match = app.current_request.headers.get("if-match")
+    if_match = current().headers.get("if-match")
     if method == "DELETE":
         album_cases.delete(services.albums(), album_id, if_match)
         return http.empty_response()
@@ -219,7 +232,9 @@ def album(album_id: str) -> Response:
 
 def album_response(record: AlbumRecord, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     # The ETag is the album's version: send it back in If-Match to make an edit conditional.
-    return http.json_response(album_cases.album_body(record), status, {"ETag": album_cases.etag(record), **(headers or {})})
+    return http.json_response(
+        album_cases.album_body(record), status, {"ETag": album_cases.etag(record), **(headers or {})}
+    )
 
 
 # -- the edge: CORS, preflight, request ids, access log -----------------------------------
@@ -227,7 +242,7 @@ def album_response(record: AlbumRecord, status: int = 200, headers: dict[str, st
 
 def _preflight(request: Any, origin: str | None) -> Response:
     methods = sorted(app.routes.get(request.context.get("resourcePath", ""), {}))
-    headers = {"Allow": ", ".join(methods)}
+    headers: dict[str, str | list[str]] = {"Allow": ", ".join(methods)}
     if origin:
         headers.update(
             {
@@ -241,7 +256,7 @@ def _preflight(request: Any, origin: str | None) -> Response:
 
 def _as_problem(response: Response) -> Response:
     """Chalice answers some errors itself (405, 415) in its own shape; make them problems."""
-    headers = {k.lower(): v for k, v in response.headers.items()}
+    headers = {k.lower(): str(v) for k, v in response.headers.items()}
     if response.status_code < 400 or headers.get("content-type", "").startswith(http.PROBLEM_JSON):
         return response
     code = "method_not_allowed" if response.status_code == 405 else "request_error"
@@ -261,7 +276,9 @@ def edge(request: Any, get_response: Callable[[Any], Response]) -> Response:
         origin = request.headers.get("origin")
         allowed = origin if origin and origin.rstrip("/") in settings.cors_origins else None
         try:
-            response = _preflight(request, allowed) if request.method == "OPTIONS" else _as_problem(get_response(request))
+            response = (
+                _preflight(request, allowed) if request.method == "OPTIONS" else _as_problem(get_response(request))
+            )
         except Exception:
             log.exception("unhandled error at the edge")
             response = http.problem(500, "internal_error", "Something went wrong on our side. Try again later.")

@@ -76,8 +76,12 @@ def seed(repo: Any, entries: list[dict[str, Any]], progress: bool = True) -> tup
 
     now = int(time.time() * 1000)
     records = [
-        AlbumRecord(album_id=str(uuid.uuid5(SEED_NAMESPACE, f"{e['artist'].casefold()}|{e['title'].casefold()}")),
-                    created_ms=now, updated_ms=now, **e)
+        AlbumRecord(
+            album_id=str(uuid.uuid5(SEED_NAMESPACE, f"{e['artist'].casefold()}|{e['title'].casefold()}")),
+            created_ms=now,
+            updated_ms=now,
+            **e,
+        )
         for e in entries
     ]
     keys = []
@@ -85,9 +89,12 @@ def seed(repo: Any, entries: list[dict[str, Any]], progress: bool = True) -> tup
         keys += [album_key(r.album_id), rank_claim_key(r.rank), name_claim_key(r.artist, r.title)]
     taken = repo.existing_keys(keys)
     fresh = [
-        r for r in records
-        if not {k["pk"]["S"] for k in (album_key(r.album_id), rank_claim_key(r.rank),
-                                        name_claim_key(r.artist, r.title))} & taken
+        r
+        for r in records
+        if not {
+            k["pk"]["S"] for k in (album_key(r.album_id), rank_claim_key(r.rank), name_claim_key(r.artist, r.title))
+        }
+        & taken
     ]
     bar = None
     if progress:

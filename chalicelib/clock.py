@@ -18,4 +18,4 @@ class SystemClock:
 
 def iso_utc(ms: int) -> str:
     """ISO 8601 in UTC with a Z, to the second (API.md "Times")."""
-    return dt.datetime.fromtimestamp(ms / 1000, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -153,5 +153,3 @@ class TooManyRequests(BandstandError):
     def __init__(self, retry_after: int, detail: str | None = None) -> None:
         super().__init__(detail or f"Too many attempts. Try again in {retry_after} seconds.")
         self.retry_after = max(1, retry_after)
-
-

@@ -15,7 +15,7 @@ import time
 from http import HTTPStatus
 from typing import Any
 
-from chalice import Response
+from chalice.app import Response
 
 from chalicelib import errors
 from chalicelib.validation import Model
@@ -153,4 +153,5 @@ def decode_cursor(secret: str, list_name: str, cursor: str | None) -> dict[str, 
     issued = data.get("t")
     if type(issued) is not int or not 0 <= time.time() - issued <= CURSOR_TTL_SECONDS:
         raise errors.InvalidCursor("The pagination cursor has expired; start from the first page.")
-    return data["k"]
+    key: dict[str, Any] = data["k"]
+    return key

@@ -18,8 +18,21 @@ from typing import Any
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
-_SECRET_KEYS = {"password", "new_password", "password_hash", "token", "access_token", "id_token",
-                "refresh_token", "code", "authorization", "secret"}
+# Personal data stays out too: users are logged by their opaque `sub`.
+_SECRET_KEYS = {
+    "email",
+    "username",
+    "password",
+    "new_password",
+    "password_hash",
+    "token",
+    "access_token",
+    "id_token",
+    "refresh_token",
+    "code",
+    "authorization",
+    "secret",
+}
 
 
 class JsonFormatter(logging.Formatter):

@@ -57,6 +57,9 @@ class SesMailer:
         self._client.send_email(
             Source=self._sender,
             Destination={"ToAddresses": [to]},
-            Message={"Subject": {"Data": subject, "Charset": "UTF-8"}, "Body": {"Text": {"Data": body, "Charset": "UTF-8"}}},
+            Message={
+                "Subject": {"Data": subject, "Charset": "UTF-8"},
+                "Body": {"Text": {"Data": body, "Charset": "UTF-8"}},
+            },
         )
         log.info("mail sent", extra={"kind": kind})

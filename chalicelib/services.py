@@ -30,8 +30,9 @@ def build_identity(settings: Settings, dynamodb: Any, clock: Any = None) -> Iden
 
     return BuiltinIdentityProvider(
         users=UserRepository(dynamodb, settings.users_table),
-        tokens=TokenService(settings.secret_key, settings.jwt_issuer, settings.jwt_audience,
-                            settings.access_token_seconds),
+        tokens=TokenService(
+            settings.secret_key, settings.jwt_issuer, settings.jwt_audience, settings.access_token_seconds
+        ),
         mailer=build_mailer(settings),
         secret_key=settings.secret_key,
         refresh_token_seconds=settings.refresh_token_seconds,

@@ -54,7 +54,12 @@ class TokenService:
         """(id_token, access_token) for one sign-in or refresh."""
         now_ms = now_ms if now_ms is not None else int(time.time() * 1000)
         iat = now_ms // 1000
-        common: dict[str, Any] = {"sub": subject.sub, "iss": self.issuer, "iat": iat, "exp": iat + self.lifetime_seconds}
+        common: dict[str, Any] = {
+            "sub": subject.sub,
+            "iss": self.issuer,
+            "iat": iat,
+            "exp": iat + self.lifetime_seconds,
+        }
         if subject.groups:
             common["cognito:groups"] = list(subject.groups)
         id_claims = {

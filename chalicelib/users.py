@@ -41,8 +41,9 @@ def view_user(identity: IdentityProvider, principal: Principal, username: str) -
     return identity.get_profile(name)
 
 
-def list_users(identity: IdentityProvider, principal: Principal, limit: int,
-               start_key: dict[str, Any] | None) -> ProfilePage:
+def list_users(
+    identity: IdentityProvider, principal: Principal, limit: int, start_key: dict[str, Any] | None
+) -> ProfilePage:
     if not principal.is_admin:
         raise Forbidden("Only admins can list users.")
     return identity.list_users(limit, start_key)

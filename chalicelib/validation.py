@@ -30,7 +30,7 @@ PASSWORD_MIN, PASSWORD_MAX = 15, 128
 
 def next_year() -> int:
     """Albums may be announced for next year; computed per request, never cached."""
-    return dt.datetime.now(dt.timezone.utc).year + 1
+    return dt.datetime.now(dt.UTC).year + 1
 
 
 def _lower_strip(value: str) -> str:
@@ -85,7 +85,9 @@ class Field:
             value = self.normalize(value)
         if self.min_length is not None and len(value) < self.min_length:
             return None, (
-                "is required" if self.min_length == 1 and not value else f"must be at least {self.min_length} characters"
+                "is required"
+                if self.min_length == 1 and not value
+                else f"must be at least {self.min_length} characters"
             )
         if self.max_length is not None and len(value) > self.max_length:
             return None, f"must be at most {self.max_length} characters"
@@ -215,10 +217,24 @@ NEW_PASSWORD = Field(
 # Sign-in checks any password against the hash; length rules only bound the work.
 LOGIN_PASSWORD = Field("password", str, min_length=1, max_length=PASSWORD_MAX, normalize=_nfc, write_only=True)
 FULL_NAME = Field(
-    "full_name", str, required=False, nullable=True, max_length=100, normalize=_strip, description="At most 100 characters."
+    "full_name",
+    str,
+    required=False,
+    nullable=True,
+    max_length=100,
+    normalize=_strip,
+    description="At most 100 characters.",
 )
-CODE = Field("code", str, description="The 6-digit code from the email.", pattern=CODE_RE, normalize=_strip,
-             pattern_message="must be 6 digits", min_length=1, max_length=16)
+CODE = Field(
+    "code",
+    str,
+    description="The 6-digit code from the email.",
+    pattern=CODE_RE,
+    normalize=_strip,
+    pattern_message="must be 6 digits",
+    min_length=1,
+    max_length=16,
+)
 REFRESH_TOKEN = Field("refresh_token", str, min_length=1, max_length=512, write_only=True)
 
 REGISTER = Model("RegisterRequest", (USERNAME, EMAIL, PASSWORD, FULL_NAME))
@@ -242,8 +258,16 @@ ALBUM_REPLACE = Model("AlbumReplaceRequest", ALBUM_FIELDS)
 ALBUM_PATCH = Model("AlbumPatchRequest", ALBUM_FIELDS, partial=True)
 
 REQUEST_MODELS = (
-    REGISTER, CONFIRM, RESEND_CODE, LOGIN, REFRESH, FORGOT_PASSWORD, RESET_PASSWORD, PROFILE_UPDATE,
-    ALBUM_CREATE, ALBUM_PATCH,
+    REGISTER,
+    CONFIRM,
+    RESEND_CODE,
+    LOGIN,
+    REFRESH,
+    FORGOT_PASSWORD,
+    RESET_PASSWORD,
+    PROFILE_UPDATE,
+    ALBUM_CREATE,
+    ALBUM_PATCH,
 )
 
 
@@ -252,5 +276,6 @@ def parse_limit(raw: str | None, default: int = 50, maximum: int = 100) -> int:
     if raw is None or raw == "":
         return default
     if not re.fullmatch(r"[0-9]{1,4}", raw) or not 1 <= int(raw) <= maximum:
-        raise ValidationError([FieldError("limit", f"must be an integer from 1 to {maximum}")], "Invalid query parameter.")
+        problem = FieldError("limit", f"must be an integer from 1 to {maximum}")
+        raise ValidationError([problem], "Invalid query parameter.")
     return int(raw)

@@ -8,7 +8,7 @@ see this protocol, so the same contract suite runs against both.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 ADMIN_GROUP = "admin"
 
@@ -50,7 +50,7 @@ class TokenSet:
 @dataclass(frozen=True)
 class ProfilePage:
     items: list[Profile]
-    next_key: dict[str, object] | None
+    next_key: dict[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,6 @@ class IdentityProvider(Protocol):
 
     def delete_user(self, principal: Principal) -> None: ...
 
-    def list_users(self, limit: int, start_key: dict[str, object] | None) -> ProfilePage: ...
+    def list_users(self, limit: int, start_key: dict[str, Any] | None) -> ProfilePage: ...
 
     def add_to_group(self, username: str, group: str) -> None: ...

@@ -18,6 +18,7 @@ import math
 import re
 import secrets
 import uuid
+from typing import Any
 
 from chalicelib import codes
 from chalicelib.clock import Clock, SystemClock
@@ -105,7 +106,7 @@ class BuiltinIdentityProvider:
         )
         self._users.create(user)
         self._send_code(user, code, "confirm")
-        log.info("user registered", extra={"username": user.username})
+        log.info("user registered", extra={"user_sub": user.sub})
         return to_profile(user)
 
     def confirm(self, username: str, code: str) -> Profile:
@@ -138,8 +139,10 @@ class BuiltinIdentityProvider:
         if not ok:
             failures = user.failed_logins + 1
             lock = lock_seconds(failures)
-            self._users.count_login_failure(user.username, failures, now + lock * 1000 if lock else 0, user.failed_logins)
-            log.info("sign-in failed", extra={"username": user.username, "failures": failures})
+            self._users.count_login_failure(
+                user.username, failures, now + lock * 1000 if lock else 0, user.failed_logins
+            )
+            log.info("sign-in failed", extra={"user_sub": user.sub, "failures": failures})
             raise InvalidCredentials()
         if not user.confirmed:
             raise UserNotConfirmed()
@@ -215,10 +218,10 @@ class BuiltinIdentityProvider:
         if user is None:
             raise NotFound("No such user.")
         self._users.delete(user)
-        log.info("user deleted", extra={"username": principal.username})
+        log.info("user deleted", extra={"user_sub": principal.sub})
 
-    def list_users(self, limit: int, start_key: dict[str, object] | None) -> ProfilePage:
-        page = self._users.list(limit, start_key)  # type: ignore[arg-type]
+    def list_users(self, limit: int, start_key: dict[str, Any] | None) -> ProfilePage:
+        page = self._users.list(limit, start_key)
         return ProfilePage([to_profile(u) for u in page.items], page.last_key)
 
     def add_to_group(self, username: str, group: str) -> None:
@@ -287,7 +290,7 @@ class BuiltinIdentityProvider:
             self._mailer.send(user.email, subject, body, kind=purpose)
         except Exception:
             # The account change stands; the person can ask for the code again.
-            log.exception("mail not sent", extra={"kind": purpose, "username": user.username})
+            log.exception("mail not sent", extra={"kind": purpose, "user_sub": user.sub})
 
     @staticmethod
     def _subject(user: UserRecord) -> TokenSubject:

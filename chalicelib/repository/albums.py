@@ -18,6 +18,10 @@ CATALOG = "ALBUMS"  # the one partition of the rank index; the catalog is small
 BATCH_WRITE_MAX = 25
 BATCH_GET_MAX = 100
 
+# Module-level aliases: inside the class, `list` names the method, not the builtin.
+Actions = list[dict[str, Any]]
+Keys = list[Item]
+
 
 @dataclass(frozen=True)
 class AlbumRecord:
@@ -106,7 +110,8 @@ class AlbumRepository:
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": ALBUMS_BY_RANK,
-            "KeyConditionExpression": "catalog = :c",
+            "KeyConditionExpression": "#c = :c",  # CATALOG is a DynamoDB reserved word
+            "ExpressionAttributeNames": {"#c": "catalog"},
             "ExpressionAttributeValues": {":c": s(CATALOG)},
             "Limit": limit,
         }
@@ -115,7 +120,7 @@ class AlbumRepository:
         try:
             response = self._db.query(**kwargs)
         except ClientError as exc:
-            if error_code(exc) == "ValidationException":  # a key from another index or table
+            if start_key and error_code(exc) == "ValidationException":  # a key from another index or table
                 raise InvalidCursor() from exc
             raise
         items = [_record(i) for i in response.get("Items", [])]
@@ -138,14 +143,18 @@ class AlbumRepository:
             }
         }
 
-    def _transact(self, actions: list[dict[str, Any]], roles: list[str]) -> None:
+    def _transact(self, actions: Actions, roles: tuple[str, ...]) -> None:
         """Run one transaction; map a cancelled one to the first claim that failed."""
         try:
             self._db.transact_write_items(TransactItems=actions)
         except ClientError as exc:
             if error_code(exc) != "TransactionCanceledException":
                 raise
-            failed = {role for role, code in zip(roles, cancellation_codes(exc)) if code == "ConditionalCheckFailed"}
+            failed = {
+                role
+                for role, code in zip(roles, cancellation_codes(exc), strict=False)
+                if code == "ConditionalCheckFailed"
+            }
             if "album" in failed:
                 raise VersionConflict() from exc
             if "name" in failed:
@@ -160,27 +169,27 @@ class AlbumRepository:
         rank_claim, name_claim = _claims(album)
         self._transact(
             [self._put(_item(album)), self._put(rank_claim), self._put(name_claim)],
-            ["album", "rank", "name"],
+            ("album", "rank", "name"),
         )
 
     def replace(self, old: AlbumRecord, new: AlbumRecord) -> None:
         """Write `new` over `old` if nobody changed it since it was read, moving the claims
         whose keys changed in the same transaction."""
         item = _item(new)
-        actions = [self._put(item, "version = :v")]
+        actions: Actions = [self._put(item, "version = :v")]
         actions[0]["Put"]["ExpressionAttributeValues"] = {":v": n(old.version)}
-        roles = ["album"]
+        roles: tuple[str, ...] = ("album",)
         new_rank, new_name = _claims(new)
         if new.rank != old.rank:
             actions += [self._delete(rank_claim_key(old.rank), old.album_id), self._put(new_rank)]
-            roles += ["old", "rank"]
+            roles += ("old", "rank")
         if name_key(new.artist, new.title) != name_key(old.artist, old.title):
             actions += [self._delete(name_claim_key(old.artist, old.title), old.album_id), self._put(new_name)]
-            roles += ["old", "name"]
+            roles += ("old", "name")
         self._transact(actions, roles)
 
     def delete(self, album: AlbumRecord) -> None:
-        actions = [
+        actions: Actions = [
             {
                 "Delete": {
                     "TableName": self._table,
@@ -193,7 +202,7 @@ class AlbumRepository:
             self._delete(name_claim_key(album.artist, album.title), album.album_id),
         ]
         try:
-            self._transact(actions, ["album", "old", "old"])
+            self._transact(actions, ("album", "old", "old"))
         except VersionConflict as exc:
             if self.get(album.album_id) is None:
                 raise NotFound("No such album.") from exc
@@ -201,7 +210,7 @@ class AlbumRepository:
 
     # -- bulk loading (the seed) -----------------------------------------------------------
 
-    def existing_keys(self, keys: list[Item]) -> set[str]:
+    def existing_keys(self, keys: Keys) -> set[str]:
         """Which of these keys exist, as 'pk' strings; BatchGetItem in chunks of 100."""
         found: set[str] = set()
         for start in range(0, len(keys), BATCH_GET_MAX):

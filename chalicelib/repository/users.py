@@ -186,8 +186,20 @@ class UserRepository:
         try:
             self._db.transact_write_items(
                 TransactItems=[
-                    {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}},
-                    {"Put": {"TableName": self._table, "Item": claim, "ConditionExpression": "attribute_not_exists(pk)"}},
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": item,
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": claim,
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
                 ]
             )
         except ClientError as exc:
@@ -200,8 +212,14 @@ class UserRepository:
                 raise EmailTaken() from exc
             raise
 
-    def _update(self, username: str, expression: str, values: dict[str, Any] | None = None,
-                condition: str = EXISTS, names: dict[str, str] | None = None) -> bool:
+    def _update(
+        self,
+        username: str,
+        expression: str,
+        values: dict[str, Any] | None = None,
+        condition: str = EXISTS,
+        names: dict[str, str] | None = None,
+    ) -> bool:
         """One conditional UpdateItem; False when the condition did not hold."""
         kwargs: dict[str, Any] = {
             "TableName": self._table,
@@ -226,8 +244,9 @@ class UserRepository:
 
     def count_code_failure(self, username: str, digest: str) -> None:
         # Conditioned on the same code, so a failure can't count against a fresh code.
-        self._update(username, "ADD code_tries :one", {":one": n(1), ":d": s(digest)},
-                     condition=f"{EXISTS} AND code_digest = :d")
+        self._update(
+            username, "ADD code_tries :one", {":one": n(1), ":d": s(digest)}, condition=f"{EXISTS} AND code_digest = :d"
+        )
 
     def confirm(self, username: str, digest: str) -> bool:
         return self._update(
@@ -319,7 +338,13 @@ class UserRepository:
         try:
             self._db.transact_write_items(
                 TransactItems=[
-                    {"Delete": {"TableName": self._table, "Key": user_key(user.username), "ConditionExpression": EXISTS}},
+                    {
+                        "Delete": {
+                            "TableName": self._table,
+                            "Key": user_key(user.username),
+                            "ConditionExpression": EXISTS,
+                        }
+                    },
                     {"Delete": {"TableName": self._table, "Key": email_key(user.email)}},
                 ]
             )

@@ -28,12 +28,18 @@ def call(base: str, method: str, path: str, body: Any = None, token: str | None 
 def test_register_confirm_sign_in_sign_out_and_restart(make_stack):
     stack = make_stack()
     api = stack.api_url
-    status, body = call(api, "POST", "/auth/register",
-                        {"username": "newcomer", "email": "newcomer@example.com", "password": STRONG_PASSWORD})
+    status, body = call(
+        api,
+        "POST",
+        "/auth/register",
+        {"username": "newcomer", "email": "newcomer@example.com", "password": STRONG_PASSWORD},
+    )
     assert status == 201 and body["status"] == "UNCONFIRMED"
     code = latest_code(stack.outbox_dir, "newcomer@example.com")
     assert call(api, "POST", "/auth/confirm", {"username": "newcomer", "code": code}) == (
-        200, {"username": "newcomer", "status": "CONFIRMED"})
+        200,
+        {"username": "newcomer", "status": "CONFIRMED"},
+    )
     status, tokens = call(api, "POST", "/auth/login", {"username": "newcomer", "password": STRONG_PASSWORD})
     assert status == 200 and tokens["token_type"] == "Bearer"
     status, me = call(api, "GET", "/users/me", token=tokens["access_token"])
@@ -43,13 +49,24 @@ def test_register_confirm_sign_in_sign_out_and_restart(make_stack):
     assert status == 401 and problem["code"] == "invalid_token"
 
     stack.stop()
+    # the API's log has the requests, but no password, code, token or address
+    log = (stack.logs_dir / "api.log").read_text()
+    assert '"route": "/auth/login"' in log
+    for secret in (STRONG_PASSWORD, code, tokens["access_token"], tokens["refresh_token"], "newcomer@example.com"):
+        assert secret not in log
+
     restarted = make_stack()  # same LOCAL_DIR, new ports: the data must still be there
-    status, again = call(restarted.api_url, "POST", "/auth/login",
-                         {"username": "newcomer", "password": STRONG_PASSWORD})
+    status, again = call(
+        restarted.api_url, "POST", "/auth/login", {"username": "newcomer", "password": STRONG_PASSWORD}
+    )
     assert status == 200
     status, me = call(restarted.api_url, "GET", "/users/me", token=again["access_token"])
     assert status == 200 and me["status"] == "CONFIRMED"
     # the registration is still taken after the restart
-    status, problem = call(restarted.api_url, "POST", "/auth/register",
-                           {"username": "newcomer", "email": "other@example.com", "password": STRONG_PASSWORD})
+    status, problem = call(
+        restarted.api_url,
+        "POST",
+        "/auth/register",
+        {"username": "newcomer", "email": "other@example.com", "password": STRONG_PASSWORD},
+    )
     assert status == 409 and problem["code"] == "username_taken"

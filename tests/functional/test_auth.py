@@ -23,8 +23,12 @@ def assert_problem(reply, status, code):
 def test_register_returns_unconfirmed_profile_and_mails_a_code(api):
     reply = api.register("Alice", "alice@example.com", full_name="Alice Liddell")
     assert reply.status == 201
-    assert reply.json == {"username": "alice", "email": "alice@example.com", "full_name": "Alice Liddell",
-                          "status": "UNCONFIRMED"}
+    assert reply.json == {
+        "username": "alice",
+        "email": "alice@example.com",
+        "full_name": "Alice Liddell",
+        "status": "UNCONFIRMED",
+    }
     [mail] = read_mail(api.outbox)
     assert mail["To"] == "alice@example.com"
     assert len(api.code_for("alice@example.com")) == 6
@@ -166,10 +170,10 @@ def test_wrong_password_and_unknown_user_look_the_same(api):
 
 def test_unconfirmed_user_gets_403_only_with_the_right_password(api):
     api.register("mia")
-    assert_problem(api.post("/auth/login", {"username": "mia", "password": STRONG_PASSWORD}), 403,
-                   "user_not_confirmed")
-    assert_problem(api.post("/auth/login", {"username": "mia", "password": "wrong wrong wrong"}), 401,
-                   "invalid_credentials")
+    assert_problem(api.post("/auth/login", {"username": "mia", "password": STRONG_PASSWORD}), 403, "user_not_confirmed")
+    assert_problem(
+        api.post("/auth/login", {"username": "mia", "password": "wrong wrong wrong"}), 401, "invalid_credentials"
+    )
 
 
 def test_lockout_after_five_failures_doubles_and_resets(api, clock):
@@ -195,8 +199,7 @@ def test_lockout_applies_to_email_sign_in_too(api, clock):
     api.signup("olga")
     for _ in range(5):
         api.post("/auth/login", {"username": "olga@example.com", "password": "wrong password here"})
-    assert_problem(api.post("/auth/login", {"username": "olga", "password": STRONG_PASSWORD}), 429,
-                   "too_many_attempts")
+    assert_problem(api.post("/auth/login", {"username": "olga", "password": STRONG_PASSWORD}), 429, "too_many_attempts")
 
 
 def test_login_bad_body(api):
@@ -264,16 +267,19 @@ def test_password_reset_flow(api):
     new_password = "quiet mountain river stone"
     reply = api.post("/auth/reset-password", {"username": "vera", "code": code, "new_password": new_password})
     assert reply.status == 200
-    assert_problem(api.post("/auth/login", {"username": "vera", "password": STRONG_PASSWORD}), 401,
-                   "invalid_credentials")
+    assert_problem(
+        api.post("/auth/login", {"username": "vera", "password": STRONG_PASSWORD}), 401, "invalid_credentials"
+    )
     assert api.post("/auth/login", {"username": "vera", "password": new_password}).status == 200
     # sessions from before the reset are revoked
     assert_problem(api.get("/users/me", tokens["access_token"]), 401, "invalid_token")
     assert_problem(api.post("/auth/refresh", {"refresh_token": tokens["refresh_token"]}), 401, "invalid_token")
     # the code is single-use
-    assert_problem(api.post("/auth/reset-password", {"username": "vera", "code": code,
-                                                     "new_password": "another long passphrase"}),
-                   400, "invalid_code")
+    assert_problem(
+        api.post("/auth/reset-password", {"username": "vera", "code": code, "new_password": "another long passphrase"}),
+        400,
+        "invalid_code",
+    )
 
 
 def test_forgot_password_same_answer_for_unknown_user(api):
@@ -288,16 +294,26 @@ def test_reset_with_wrong_code_and_weak_password(api):
     api.post("/auth/forgot-password", {"username": "xena"})
     code = api.code_for("xena@example.com", "reset")
     wrong = "000000" if code != "000000" else "111111"
-    assert_problem(api.post("/auth/reset-password", {"username": "xena", "code": wrong,
-                                                     "new_password": "quiet mountain river stone"}),
-                   400, "invalid_code")
-    body = assert_problem(api.post("/auth/reset-password", {"username": "xena", "code": code,
-                                                            "new_password": "passwordpassword"}),
-                          400, "validation_error")
+    assert_problem(
+        api.post(
+            "/auth/reset-password", {"username": "xena", "code": wrong, "new_password": "quiet mountain river stone"}
+        ),
+        400,
+        "invalid_code",
+    )
+    body = assert_problem(
+        api.post("/auth/reset-password", {"username": "xena", "code": code, "new_password": "passwordpassword"}),
+        400,
+        "validation_error",
+    )
     assert body["errors"][0]["field"] == "new_password"
     # the weak attempt did not burn the code
-    assert api.post("/auth/reset-password", {"username": "xena", "code": code,
-                                             "new_password": "quiet mountain river stone"}).status == 200
+    assert (
+        api.post(
+            "/auth/reset-password", {"username": "xena", "code": code, "new_password": "quiet mountain river stone"}
+        ).status
+        == 200
+    )
 
 
 def test_reset_code_expires_after_an_hour(api, clock):
@@ -305,12 +321,21 @@ def test_reset_code_expires_after_an_hour(api, clock):
     api.post("/auth/forgot-password", {"username": "yuri"})
     code = api.code_for("yuri@example.com", "reset")
     clock.advance(3601)
-    assert_problem(api.post("/auth/reset-password", {"username": "yuri", "code": code,
-                                                     "new_password": "quiet mountain river stone"}),
-                   400, "expired_code")
+    assert_problem(
+        api.post(
+            "/auth/reset-password", {"username": "yuri", "code": code, "new_password": "quiet mountain river stone"}
+        ),
+        400,
+        "expired_code",
+    )
 
 
 def test_reset_for_unknown_user_is_invalid_code(api):
-    assert_problem(api.post("/auth/reset-password", {"username": "nobody", "code": "123456",
-                                                     "new_password": "quiet mountain river stone"}),
-                   400, "invalid_code")
+    assert_problem(
+        api.post(
+            "/auth/reset-password",
+            {"username": "nobody", "code": "123456", "new_password": "quiet mountain river stone"},
+        ),
+        400,
+        "invalid_code",
+    )

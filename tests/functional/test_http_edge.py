@@ -28,14 +28,22 @@ def test_empty_body_is_400(api):
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", ""])
 def test_non_json_content_type_is_415(api, content_type):
-    reply = api.call("POST", "/auth/login", raw=b'{"username":"a","password":"b"}',
-                     headers={"Content-Type": content_type} if content_type else {})
+    reply = api.call(
+        "POST",
+        "/auth/login",
+        raw=b'{"username":"a","password":"b"}',
+        headers={"Content-Type": content_type} if content_type else {},
+    )
     assert_problem(reply, 415, "unsupported_media_type")
 
 
 def test_json_with_charset_is_fine(api):
-    reply = api.call("POST", "/auth/login", raw=b'{"username":"abc","password":"b"}',
-                     headers={"Content-Type": "application/json; charset=utf-8"})
+    reply = api.call(
+        "POST",
+        "/auth/login",
+        raw=b'{"username":"abc","password":"b"}',
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
     assert_problem(reply, 401, "invalid_credentials")
 
 
@@ -53,8 +61,7 @@ def test_wrong_method_is_a_405_problem(api):
 
 
 def test_cors_preflight_for_allowed_origin(api):
-    reply = api.call("OPTIONS", "/auth/login", headers={"Origin": WEB_ORIGIN,
-                                                       "Access-Control-Request-Method": "POST"})
+    reply = api.call("OPTIONS", "/auth/login", headers={"Origin": WEB_ORIGIN, "Access-Control-Request-Method": "POST"})
     assert reply.status == 204
     assert reply.header("access-control-allow-origin") == WEB_ORIGIN
     assert "POST" in reply.header("access-control-allow-methods")
@@ -67,8 +74,9 @@ def test_cors_headers_on_responses_for_allowed_origins_only(api):
     assert "Retry-After" in ok.header("access-control-expose-headers")
     evil = api.get("/health", headers={"Origin": "https://evil.example"})
     assert evil.header("access-control-allow-origin") is None
-    preflight = api.call("OPTIONS", "/auth/login", headers={"Origin": "https://evil.example",
-                                                           "Access-Control-Request-Method": "POST"})
+    preflight = api.call(
+        "OPTIONS", "/auth/login", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+    )
     assert preflight.header("access-control-allow-origin") is None
 
 
@@ -107,13 +115,38 @@ def test_openapi_document_is_31_with_request_schemas(api):
 def test_no_client_input_yields_a_5xx(api):
     """A small bounded fuzz over every route with odd bodies and headers."""
     token = api.signup("fuzzy")["access_token"]
-    bodies = [None, b"", b"{}", b"null", b"[]", b'"x"', b"1e999", b'{"username": {"$ne": 1}}',
-              b'{"username": "a", "password": "' + b"x" * 200 + b'"}', b'{"rank": 1e400}',
-              json.dumps({"username": "\u0000\ud800", "code": "\u0661\u0662\u0663\u0664\u0665\u0666"}).encode()]
-    paths = ["/auth/register", "/auth/confirm", "/auth/resend-code", "/auth/login", "/auth/refresh",
-             "/auth/logout", "/auth/forgot-password", "/auth/reset-password", "/users/me", "/users",
-             "/users/fuzzy", "/users/..", "/albums", "/albums/x", "/albums/00000000-0000-0000-0000-000000000000",
-             "/users?limit=-1&next=%00", "/albums?limit=abc&next=...."]
+    bodies = [
+        None,
+        b"",
+        b"{}",
+        b"null",
+        b"[]",
+        b'"x"',
+        b"1e999",
+        b'{"username": {"$ne": 1}}',
+        b'{"username": "a", "password": "' + b"x" * 200 + b'"}',
+        b'{"rank": 1e400}',
+        json.dumps({"username": "\u0000\ud800", "code": "\u0661\u0662\u0663\u0664\u0665\u0666"}).encode(),
+    ]
+    paths = [
+        "/auth/register",
+        "/auth/confirm",
+        "/auth/resend-code",
+        "/auth/login",
+        "/auth/refresh",
+        "/auth/logout",
+        "/auth/forgot-password",
+        "/auth/reset-password",
+        "/users/me",
+        "/users",
+        "/users/fuzzy",
+        "/users/..",
+        "/albums",
+        "/albums/x",
+        "/albums/00000000-0000-0000-0000-000000000000",
+        "/users?limit=-1&next=%00",
+        "/albums?limit=abc&next=....",
+    ]
     for path in paths:
         for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
             for raw in bodies:

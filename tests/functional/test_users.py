@@ -50,8 +50,9 @@ def test_delete_me_frees_username_and_email(api):
     assert api.delete("/users/me", tokens["access_token"]).status == 204
     assert_problem(api.get("/users/me", tokens["access_token"]), 401, "invalid_token")
     assert_problem(api.post("/auth/refresh", {"refresh_token": tokens["refresh_token"]}), 401, "invalid_token")
-    assert_problem(api.post("/auth/login", {"username": "dora", "password": STRONG_PASSWORD}), 401,
-                   "invalid_credentials")
+    assert_problem(
+        api.post("/auth/login", {"username": "dora", "password": STRONG_PASSWORD}), 401, "invalid_credentials"
+    )
     again = api.signup("dora")  # same username and email again
     assert api.get("/users/me", again["access_token"]).status == 200
     # the old refresh token does not come back to life for the new account

@@ -17,9 +17,16 @@ THREADS = 20
 
 
 def record(username: str, email: str) -> UserRecord:
-    return UserRecord(username=username, sub=str(uuid.uuid4()), email=email, password_hash="$argon2id$fake",
-                      status="UNCONFIRMED", created_ms=1_000, tokens_valid_after_ms=1_000,
-                      code=StoredCode("confirm", "d" * 64, 10_000))
+    return UserRecord(
+        username=username,
+        sub=str(uuid.uuid4()),
+        email=email,
+        password_hash="$argon2id$fake",
+        status="UNCONFIRMED",
+        created_ms=1_000,
+        tokens_valid_after_ms=1_000,
+        code=StoredCode("confirm", "d" * 64, 10_000),
+    )
 
 
 @pytest.fixture
@@ -111,8 +118,16 @@ def test_failed_logins_and_reset_in_the_session_write(repo):
 
 def test_list_is_oldest_first_across_pages(repo):
     for i in range(7):
-        repo.create(UserRecord(username=f"u{i:02d}x", sub="s", email=f"u{i}@example.com", password_hash="h",
-                               status="CONFIRMED", created_ms=10_000 + i))
+        repo.create(
+            UserRecord(
+                username=f"u{i:02d}x",
+                sub="s",
+                email=f"u{i}@example.com",
+                password_hash="h",
+                status="CONFIRMED",
+                created_ms=10_000 + i,
+            )
+        )
     names, key = [], None
     while True:
         page = repo.list(3, key)

@@ -34,8 +34,15 @@ class Api:
         self._client = client
         self.outbox = outbox
 
-    def call(self, method: str, path: str, body: Any = None, token: str | None = None,
-             headers: dict[str, str] | None = None, raw: bytes | str | None = None) -> Reply:
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+        raw: bytes | str | None = None,
+    ) -> Reply:
         sent: dict[str, str] = {}
         if body is not None:
             sent["Content-Type"] = "application/json"
@@ -63,10 +70,10 @@ class Api:
 
     # -- flows ---------------------------------------------------------------------------
 
-    def register(self, username: str, email: str | None = None, password: str = STRONG_PASSWORD,
-                 full_name: str | None = None) -> Reply:
-        body: dict[str, Any] = {"username": username, "email": email or f"{username}@example.com",
-                                "password": password}
+    def register(
+        self, username: str, email: str | None = None, password: str = STRONG_PASSWORD, full_name: str | None = None
+    ) -> Reply:
+        body: dict[str, Any] = {"username": username, "email": email or f"{username}@example.com", "password": password}
         if full_name is not None:
             body["full_name"] = full_name
         return self.post("/auth/register", body)
@@ -85,7 +92,9 @@ class Api:
 
 
 def read_mail(outbox: Path) -> list[Message]:
-    return [message_from_bytes(p.read_bytes()) for p in sorted(outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)]
+    return [
+        message_from_bytes(p.read_bytes()) for p in sorted(outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
+    ]
 
 
 def latest_code(outbox: Path, email: str, kind: str = "confirm", timeout: float = 5.0) -> str:

@@ -26,8 +26,10 @@ def test_good_usernames_pass(username):
     assert v.REGISTER.parse({"username": username, "email": "a@example.com", "password": "x" * 15})
 
 
-@pytest.mark.parametrize("email", ["plain", "a@b", "a b@example.com", "a@example..com", "@example.com",
-                                   "a@-example.com", "x" * 250 + "@example.com"])
+@pytest.mark.parametrize(
+    "email",
+    ["plain", "a@b", "a b@example.com", "a@example..com", "@example.com", "a@-example.com", "x" * 250 + "@example.com"],
+)
 def test_bad_emails_are_refused(email):
     with pytest.raises(ValidationError) as exc:
         v.REGISTER.parse({"username": "alice", "email": email, "password": "x" * 15})
@@ -81,8 +83,15 @@ def test_code_must_be_six_digits():
 
 def test_years_and_ranks_are_strict_integers():
     base = {"rank": 1, "title": "T", "artist": "A", "year": 1999, "genre": "Rock"}
-    for key, value in (("year", "1999"), ("rank", True), ("rank", 1.0), ("year", 1899), ("rank", 0),
-                       ("rank", 100_001), ("year", v.next_year() + 1)):
+    for key, value in (
+        ("year", "1999"),
+        ("rank", True),
+        ("rank", 1.0),
+        ("year", 1899),
+        ("rank", 0),
+        ("rank", 100_001),
+        ("year", v.next_year() + 1),
+    ):
         with pytest.raises(ValidationError) as exc:
             v.ALBUM_CREATE.parse({**base, key: value})
         assert key in fields(exc.value)
