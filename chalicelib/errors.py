@@ -151,5 +151,6 @@ class TooManyRequests(BandstandError):
     default_detail = "Too many attempts. Try again later."
 
     def __init__(self, retry_after: int, detail: str | None = None) -> None:
-        super().__init__(detail or f"Too many attempts. Try again in {retry_after} seconds.")
         self.retry_after = max(1, retry_after)
+        unit = "second" if self.retry_after == 1 else "seconds"
+        super().__init__(detail or f"Too many attempts. Try again in {self.retry_after} {unit}.")
