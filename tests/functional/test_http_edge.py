@@ -1,6 +1,7 @@
 """Conventions that hold on every route: problem documents, body limits, CORS, OpenAPI."""
 
 import json
+import logging
 
 import pytest
 
@@ -156,3 +157,47 @@ def test_no_client_input_yields_a_5xx(api):
                         headers["Authorization"] = auth if auth.startswith("Bearer") else f"Bearer {auth}"
                     reply = api.call(method, path, raw=raw, headers=headers)
                     assert reply.status < 500, (method, path, raw, reply.raw)
+
+
+class _Exploding:
+    """An identity provider whose every call fails unexpectedly."""
+
+    def __getattr__(self, name):
+        def fail(*args, **kwargs):
+            raise RuntimeError("secret internal detail: db password=hunter2")
+
+        return fail
+
+
+class _Records(logging.Handler):
+    """Formats as the real handler does, at emit time (the request id is set then)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from chalicelib.logs import JsonFormatter
+
+        self.setFormatter(JsonFormatter())
+        self.lines: list[dict] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(json.loads(self.format(record)))
+
+
+def test_unexpected_errors_are_a_bare_500_logged_once_with_request_id(api):
+    from chalicelib import services
+
+    services.install(identity=_Exploding())
+    handler = _Records()
+    logger = logging.getLogger("bandstand.http")
+    logger.addHandler(handler)
+    try:
+        reply = api.post("/auth/login", {"username": "alice", "password": "whatever it is"})
+    finally:
+        logger.removeHandler(handler)
+    body = assert_problem(reply, 500, "internal_error")
+    assert "hunter2" not in reply.raw.decode() and "RuntimeError" not in reply.raw.decode()
+    assert body["detail"] == "Something went wrong on our side. Try again later."
+    errors = [line for line in handler.lines if line["level"] == "ERROR"]
+    assert len(errors) == 1
+    assert "RuntimeError" in errors[0]["exception"]
+    assert errors[0]["request_id"] == reply.header("x-request-id")
