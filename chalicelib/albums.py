@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 import uuid
 from dataclasses import replace
@@ -11,7 +12,7 @@ from chalicelib.clock import iso_utc
 from chalicelib.errors import NotFound, VersionConflict
 from chalicelib.repository.albums import AlbumRecord, AlbumRepository
 
-PATCH_ATTEMPTS = 5
+PATCH_ATTEMPTS = 10
 
 
 def album_body(album: AlbumRecord) -> dict[str, Any]:
@@ -56,7 +57,9 @@ def update(repo: AlbumRepository, album_id: str, fields: dict[str, Any], if_matc
     """PUT (all fields) or PATCH (some). With If-Match, a stale version is a 409; without
     it, a concurrent change is re-read and the request's fields applied on top, so
     neither edit is silently lost."""
-    for _ in range(PATCH_ATTEMPTS):
+    for attempt in range(PATCH_ATTEMPTS):
+        if attempt:
+            time.sleep(random.uniform(0, 0.01 * attempt))  # jitter: racers spread out
         current = get(repo, album_id)
         if if_match is not None and if_match.strip() not in (etag(current), "*"):
             raise VersionConflict()

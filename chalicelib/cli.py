@@ -57,14 +57,25 @@ def create_tables(client: Any, users_table: str, albums_table: str) -> list[str]
 
 def load_seed(path: Path) -> list[dict[str, Any]]:
     from chalicelib import validation
+    from chalicelib.repository.albums import name_key
 
     entries = json.loads(path.read_text(encoding="utf-8"))
     albums = []
+    ranks: set[int] = set()
+    names: set[str] = set()
     for index, entry in enumerate(entries):
         try:
-            albums.append(validation.ALBUM_CREATE.parse(entry))
+            album = validation.ALBUM_CREATE.parse(entry)
         except Exception as exc:
             raise SystemExit(f"{path}: entry {index} is not a valid album: {exc}") from exc
+        # The file must obey the same uniqueness the API enforces, or a batch would
+        # write two albums under one claim.
+        name = name_key(album["artist"], album["title"])
+        if album["rank"] in ranks or name in names:
+            raise SystemExit(f"{path}: entry {index} repeats a rank or an artist+title")
+        ranks.add(album["rank"])
+        names.add(name)
+        albums.append(album)
     return albums
 
 

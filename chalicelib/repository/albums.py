@@ -150,11 +150,8 @@ class AlbumRepository:
         except ClientError as exc:
             if error_code(exc) != "TransactionCanceledException":
                 raise
-            failed = {
-                role
-                for role, code in zip(roles, cancellation_codes(exc), strict=False)
-                if code == "ConditionalCheckFailed"
-            }
+            codes = cancellation_codes(exc)
+            failed = {role for role, code in zip(roles, codes, strict=False) if code == "ConditionalCheckFailed"}
             if "album" in failed:
                 raise VersionConflict() from exc
             if "name" in failed:
@@ -162,6 +159,8 @@ class AlbumRepository:
             if "rank" in failed:
                 raise RankTaken() from exc
             if failed:  # an old claim no longer ours: someone changed the album meanwhile
+                raise VersionConflict() from exc
+            if "TransactionConflict" in codes:  # DynamoDB: another transaction held an item
                 raise VersionConflict() from exc
             raise
 
