@@ -10,8 +10,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.errors import DuplicateAlbum, InvalidCursor, NotFound, RankTaken, VersionConflict
-from chalicelib.repository.dynamo import Item, cancellation_codes, error_code, get_n, get_s, n, s
+from chalicelib.errors import DuplicateAlbum, NotFound, RankTaken, VersionConflict
+from chalicelib.repository.dynamo import Item, cancellation_codes, error_code, get_n, get_s, n, query_page, s
 from chalicelib.repository.schema import ALBUMS_BY_RANK
 
 CATALOG = "ALBUMS"  # the one partition of the rank index; the catalog is small
@@ -107,22 +107,14 @@ class AlbumRepository:
         return _record(item) if item else None
 
     def list(self, limit: int, start_key: Item | None) -> AlbumPage:
-        kwargs: dict[str, Any] = {
+        request = {
             "TableName": self._table,
             "IndexName": ALBUMS_BY_RANK,
             "KeyConditionExpression": "#c = :c",  # CATALOG is a DynamoDB reserved word
             "ExpressionAttributeNames": {"#c": "catalog"},
             "ExpressionAttributeValues": {":c": s(CATALOG)},
-            "Limit": limit,
         }
-        if start_key:
-            kwargs["ExclusiveStartKey"] = start_key
-        try:
-            response = self._db.query(**kwargs)
-        except ClientError as exc:
-            if start_key and error_code(exc) == "ValidationException":  # a key from another index or table
-                raise InvalidCursor() from exc
-            raise
+        response = query_page(self._db, request, limit, start_key)
         items = [_record(i) for i in response.get("Items", [])]
         return AlbumPage(items, response.get("LastEvaluatedKey"), int(response.get("ScannedCount", len(items))))
 

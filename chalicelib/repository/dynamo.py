@@ -10,6 +10,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.errors import InvalidCursor
+
 Item = dict[str, dict[str, Any]]
 
 
@@ -50,3 +52,18 @@ def cancellation_codes(exc: ClientError) -> list[str]:
     if "[" in message and message.endswith("]"):
         return [part.strip() for part in message[message.rindex("[") + 1 : -1].split(",")]
     return []
+
+
+def query_page(client: Any, request: dict[str, Any], limit: int, start_key: Item | None) -> dict[str, Any]:
+    """One Query of at most `limit` items from `start_key`. The key came from a signed
+    cursor, so a key DynamoDB refuses (another index's shape) is still the client's 400."""
+    request = {**request, "Limit": limit}
+    if start_key:
+        request["ExclusiveStartKey"] = start_key
+    try:
+        response: dict[str, Any] = client.query(**request)
+    except ClientError as exc:
+        if start_key and error_code(exc) == "ValidationException":
+            raise InvalidCursor() from exc
+        raise
+    return response

@@ -19,53 +19,41 @@ ALBUMS_BY_RANK = "by_rank"
 TTL_ATTRIBUTE = "expires_at"
 
 
-def users_table(name: str) -> dict[str, Any]:
+def _table(
+    name: str, index: str, hash_key: str, range_key: tuple[str, str], projection: dict[str, Any]
+) -> dict[str, Any]:
+    """A pk/sk table with one GSI (hash key a string, range key of the given type)."""
+    range_name, range_type = range_key
     return {
         "TableName": name,
         "BillingMode": "PAY_PER_REQUEST",
         "AttributeDefinitions": [
             {"AttributeName": "pk", "AttributeType": "S"},
             {"AttributeName": "sk", "AttributeType": "S"},
-            {"AttributeName": "gsi1pk", "AttributeType": "S"},
-            {"AttributeName": "gsi1sk", "AttributeType": "S"},
+            {"AttributeName": hash_key, "AttributeType": "S"},
+            {"AttributeName": range_name, "AttributeType": range_type},
         ],
         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
         "GlobalSecondaryIndexes": [
             {
-                "IndexName": USERS_GSI,
+                "IndexName": index,
                 "KeySchema": [
-                    {"AttributeName": "gsi1pk", "KeyType": "HASH"},
-                    {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
+                    {"AttributeName": hash_key, "KeyType": "HASH"},
+                    {"AttributeName": range_name, "KeyType": "RANGE"},
                 ],
-                # Profiles only: the list never needs hashes or codes.
-                "Projection": {
-                    "ProjectionType": "INCLUDE",
-                    "NonKeyAttributes": ["username", "email", "full_name", "status", "groups", "created_ms", "sub"],
-                },
+                "Projection": projection,
             }
         ],
     }
+
+
+def users_table(name: str) -> dict[str, Any]:
+    # Profiles only in the index: the list never needs hashes or codes.
+    profile = ["username", "email", "full_name", "status", "groups", "created_ms", "sub"]
+    return _table(
+        name, USERS_GSI, "gsi1pk", ("gsi1sk", "S"), {"ProjectionType": "INCLUDE", "NonKeyAttributes": profile}
+    )
 
 
 def albums_table(name: str) -> dict[str, Any]:
-    return {
-        "TableName": name,
-        "BillingMode": "PAY_PER_REQUEST",
-        "AttributeDefinitions": [
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-            {"AttributeName": "catalog", "AttributeType": "S"},
-            {"AttributeName": "rank", "AttributeType": "N"},
-        ],
-        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        "GlobalSecondaryIndexes": [
-            {
-                "IndexName": ALBUMS_BY_RANK,
-                "KeySchema": [
-                    {"AttributeName": "catalog", "KeyType": "HASH"},
-                    {"AttributeName": "rank", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-    }
+    return _table(name, ALBUMS_BY_RANK, "catalog", ("rank", "N"), {"ProjectionType": "ALL"})

@@ -8,8 +8,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.codes import StoredCode
-from chalicelib.errors import EmailTaken, InvalidCursor, NotFound, UsernameTaken
-from chalicelib.repository.dynamo import Item, cancellation_codes, error_code, get_n, get_s, get_ss, n, s
+from chalicelib.errors import EmailTaken, NotFound, UsernameTaken
+from chalicelib.repository.dynamo import Item, cancellation_codes, error_code, get_n, get_s, get_ss, n, query_page, s
 from chalicelib.repository.schema import TTL_ATTRIBUTE, USERS_GSI
 
 PROFILE = "PROFILE"
@@ -138,21 +138,13 @@ class UserRepository:
         return user, refresh
 
     def list(self, limit: int, start_key: Item | None) -> UserPage:
-        kwargs: dict[str, Any] = {
+        request = {
             "TableName": self._table,
             "IndexName": USERS_GSI,
             "KeyConditionExpression": "gsi1pk = :p",
             "ExpressionAttributeValues": {":p": s(USERS_LIST_KEY)},
-            "Limit": limit,
         }
-        if start_key:
-            kwargs["ExclusiveStartKey"] = start_key
-        try:
-            response = self._db.query(**kwargs)
-        except ClientError as exc:
-            if error_code(exc) == "ValidationException":  # a start key of the wrong shape
-                raise InvalidCursor() from exc
-            raise
+        response = query_page(self._db, request, limit, start_key)
         return UserPage([_to_record(i) for i in response.get("Items", [])], response.get("LastEvaluatedKey"))
 
     # -- writes ----------------------------------------------------------------------

@@ -12,14 +12,14 @@ Run with `pytest -s -k scale` to see the figures.
 from __future__ import annotations
 
 import time
-import uuid
 from typing import Any
 
 import pytest
 
 from chalicelib import services
 from chalicelib.config import get_settings
-from chalicelib.repository.albums import CATALOG, AlbumRecord, AlbumRepository, album_key
+from chalicelib.repository.albums import AlbumRecord, AlbumRepository
+from tests.support.albums import index_key, records
 
 SMALL, LARGE, LIMIT = 300, 3_000, 50
 
@@ -41,27 +41,6 @@ class CountingClient:
             return target(*args, **kwargs)
 
         return counted
-
-
-def records(first_rank: int, count: int) -> list[AlbumRecord]:
-    now = int(time.time() * 1000)
-    return [
-        AlbumRecord(
-            album_id=str(uuid.uuid4()),
-            rank=rank,
-            title=f"Title {rank}",
-            artist=f"Artist {rank}",
-            year=1950 + rank % 70,
-            genre="Rock",
-            created_ms=now,
-            updated_ms=now,
-        )
-        for rank in range(first_rank, first_rank + count)
-    ]
-
-
-def index_key(album: AlbumRecord) -> dict[str, Any]:
-    return {**album_key(album.album_id), "catalog": {"S": CATALOG}, "rank": {"N": str(album.rank)}}
 
 
 def measure(repo: AlbumRepository, client: CountingClient, albums: list[AlbumRecord]) -> tuple[int, int]:

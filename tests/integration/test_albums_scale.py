@@ -11,37 +11,15 @@ Run with `pytest -s -k scale` to see the figures.
 from __future__ import annotations
 
 import time
-import uuid
 from typing import Any
 
 import pytest
 
 from chalicelib import services
-from chalicelib.repository.albums import CATALOG, AlbumRecord, AlbumRepository, album_key
+from chalicelib.repository.albums import AlbumRecord, AlbumRepository
+from tests.support.albums import index_key, records
 
 SMALL, LARGE, LIMIT = 300, 30_000, 50
-
-
-def records(first_rank: int, count: int) -> list[AlbumRecord]:
-    now = int(time.time() * 1000)
-    return [
-        AlbumRecord(
-            album_id=str(uuid.uuid4()),
-            rank=rank,
-            title=f"Title {rank}",
-            artist=f"Artist {rank}",
-            year=1950 + rank % 70,
-            genre="Rock",
-            created_ms=now,
-            updated_ms=now,
-        )
-        for rank in range(first_rank, first_rank + count)
-    ]
-
-
-def index_key(album: AlbumRecord) -> dict[str, Any]:
-    """The by_rank key DynamoDB hands back as LastEvaluatedKey after `album`."""
-    return {**album_key(album.album_id), "catalog": {"S": CATALOG}, "rank": {"N": str(album.rank)}}
 
 
 def measure(repo: AlbumRepository, albums: list[AlbumRecord]) -> dict[str, Any]:
