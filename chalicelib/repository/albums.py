@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.errors import DuplicateAlbum, NotFound, RankTaken, VersionConflict
-from chalicelib.repository.dynamo import Item, cancellation_codes, error_code, get_n, get_s, n, query_page, s
+from chalicelib.repository.dynamo import Item, cancellation_codes, drain, error_code, get_n, get_s, n, query_page, s
 from chalicelib.repository.schema import ALBUMS_BY_RANK
 
 CATALOG = "ALBUMS"  # the one partition of the rank index; the catalog is small
@@ -208,15 +207,8 @@ class AlbumRepository:
             request: dict[str, Any] = {
                 self._table: {"Keys": keys[start : start + BATCH_GET_MAX], "ProjectionExpression": "pk"}
             }
-            for attempt in range(8):
-                response = self._db.batch_get_item(RequestItems=request)
+            for response in drain(self._db.batch_get_item, request, "UnprocessedKeys"):
                 found.update(get_s(i, "pk", "") or "" for i in response.get("Responses", {}).get(self._table, []))
-                request = response.get("UnprocessedKeys") or {}
-                if not request:
-                    break
-                time.sleep(min(0.05 * 2**attempt, 2))
-            if request:
-                raise RuntimeError("DynamoDB kept keys unprocessed; try again")
         return found
 
     def put_batches(self, albums: Iterable[AlbumRecord]) -> Iterator[int]:
@@ -230,13 +222,5 @@ class AlbumRepository:
             writes = []
             for album in chunk:
                 writes += [{"PutRequest": {"Item": item}} for item in (_item(album), *_claims(album))]
-            request: dict[str, Any] = {self._table: writes}
-            for attempt in range(10):
-                response = self._db.batch_write_item(RequestItems=request)
-                request = response.get("UnprocessedItems") or {}
-                if not request:
-                    break
-                time.sleep(min(0.05 * 2**attempt, 2))
-            if request:
-                raise RuntimeError("DynamoDB kept items unprocessed; run the seed again")
+            drain(self._db.batch_write_item, {self._table: writes}, "UnprocessedItems")
             yield len(chunk)

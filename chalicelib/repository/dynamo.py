@@ -6,6 +6,8 @@ TransactWriteItems needs it anyway.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -67,3 +69,17 @@ def query_page(client: Any, request: dict[str, Any], limit: int, start_key: Item
             raise InvalidCursor() from exc
         raise
     return response
+
+
+def drain(send: Callable[..., dict[str, Any]], request: dict[str, Any], leftover: str) -> list[dict[str, Any]]:
+    """Send a batch request until DynamoDB has done all of it: it may hand part back
+    (`UnprocessedKeys` / `UnprocessedItems`), which is sent again with backoff."""
+    responses = []
+    for attempt in range(10):
+        response = send(RequestItems=request)
+        responses.append(response)
+        request = response.get(leftover) or {}
+        if not request:
+            return responses
+        time.sleep(min(0.05 * 2**attempt, 2))
+    raise RuntimeError("DynamoDB kept part of a batch unprocessed; try again")

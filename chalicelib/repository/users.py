@@ -9,7 +9,18 @@ from botocore.exceptions import ClientError
 
 from chalicelib.codes import StoredCode
 from chalicelib.errors import EmailTaken, NotFound, UsernameTaken
-from chalicelib.repository.dynamo import Item, cancellation_codes, error_code, get_n, get_s, get_ss, n, query_page, s
+from chalicelib.repository.dynamo import (
+    Item,
+    cancellation_codes,
+    drain,
+    error_code,
+    get_n,
+    get_s,
+    get_ss,
+    n,
+    query_page,
+    s,
+)
 from chalicelib.repository.schema import TTL_ATTRIBUTE, USERS_GSI
 
 PROFILE = "PROFILE"
@@ -123,12 +134,8 @@ class UserRepository:
         keys = [user_key(username), {"pk": s(f"USER#{username}"), "sk": s(f"REFRESH#{digest}")}]
         request = {self._table: {"Keys": keys, "ConsistentRead": True}}
         found: list[Item] = []
-        for _ in range(5):  # unprocessed keys are rare for two items; retry a few times
-            response = self._db.batch_get_item(RequestItems=request)
+        for response in drain(self._db.batch_get_item, request, "UnprocessedKeys"):
             found.extend(response.get("Responses", {}).get(self._table, []))
-            request = response.get("UnprocessedKeys") or {}
-            if not request:
-                break
         user = refresh = None
         for item in found:
             if get_s(item, "sk") == PROFILE:

@@ -3,11 +3,9 @@ an album and its rank and artist+title claims in step, under concurrency."""
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ from chalicelib import services
 from chalicelib.config import get_settings
 from chalicelib.errors import DuplicateAlbum, InvalidCursor, NotFound, RankTaken, VersionConflict
 from chalicelib.repository.albums import AlbumRecord, AlbumRepository, name_key
+from tests.support.concurrency import race as race_threads
 
 THREADS = 8
 PET_SOUNDS = {"rank": 1, "title": "Pet Sounds", "artist": "The Beach Boys", "year": 1966, "genre": "Pop"}
@@ -29,18 +28,7 @@ def repo(local_db: Any) -> AlbumRepository:
 
 
 def race(fn: Callable[[int], Any], count: int = THREADS) -> list[Any]:
-    """Run fn(i) on `count` threads released at once; each result or exception."""
-    barrier = threading.Barrier(count)
-
-    def run(i: int) -> Any:
-        barrier.wait()
-        try:
-            return fn(i)
-        except Exception as exc:
-            return exc
-
-    with ThreadPoolExecutor(count) as pool:
-        return list(pool.map(run, range(count)))
+    return race_threads(fn, count)
 
 
 def all_items(client: Any) -> list[dict[str, Any]]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -12,6 +12,7 @@ from chalicelib.codes import StoredCode
 from chalicelib.config import get_settings
 from chalicelib.errors import EmailTaken, UsernameTaken
 from chalicelib.repository.users import RefreshRecord, UserRecord, UserRepository
+from tests.support.concurrency import race as race_threads
 
 THREADS = 20
 
@@ -34,19 +35,8 @@ def repo(local_db) -> UserRepository:
     return UserRepository(local_db, get_settings().users_table)
 
 
-def race(fn, count: int = THREADS) -> list[object]:
-    """Run fn(i) on `count` threads released at once; each result or exception."""
-    barrier = threading.Barrier(count)
-
-    def run(i: int) -> object:
-        barrier.wait()
-        try:
-            return fn(i)
-        except Exception as exc:
-            return exc
-
-    with ThreadPoolExecutor(count) as pool:
-        return list(pool.map(run, range(count)))
+def race(fn: Callable[[int], Any], count: int = THREADS) -> list[Any]:
+    return race_threads(fn, count)
 
 
 def test_twenty_registrations_of_one_username_exactly_one_wins(repo, local_db):
