@@ -20,7 +20,7 @@ class Principal:
     username: str
     sub: str
     groups: tuple[str, ...]
-    email: str = ""
+    email: str  # the address on record: deleting the account frees its claim
 
     @property
     def is_admin(self) -> bool:

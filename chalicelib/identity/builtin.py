@@ -18,6 +18,7 @@ import math
 import re
 import secrets
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from chalicelib import codes
@@ -117,7 +118,7 @@ class BuiltinIdentityProvider:
         assert user is not None  # _check_code raises for a missing user
         if not self._users.confirm(user.username, stored.digest):
             raise InvalidCode()  # a new code was issued in between
-        return to_profile(UserRecord(**{**user.__dict__, "status": "CONFIRMED", "code": None}))
+        return to_profile(replace(user, status="CONFIRMED", code=None))
 
     def resend_code(self, username: str) -> None:
         user = self._find(username)
@@ -214,10 +215,8 @@ class BuiltinIdentityProvider:
         return to_profile(self._users.update_full_name(principal.username, full_name))
 
     def delete_user(self, principal: Principal) -> None:
-        user = self._users.get(principal.username)
-        if user is None:
-            raise NotFound("No such user.")
-        self._users.delete(user)
+        # The principal comes from `authenticate`, which read the record: no second read.
+        self._users.delete(principal.username, principal.email)
         log.info("user deleted", extra={"user_sub": principal.sub})
 
     def list_users(self, limit: int, start_key: dict[str, Any] | None) -> ProfilePage:

@@ -331,7 +331,7 @@ class UserRepository:
     def add_group(self, username: str, group: str) -> bool:
         return self._update(username, "ADD #groups :g", {":g": {"SS": [group]}}, names={"#groups": "groups"})
 
-    def delete(self, user: UserRecord) -> None:
+    def delete(self, username: str, email: str) -> None:
         """Free the username and the email together. Refresh items expire by TTL and are
         dead already: a new account under the same name starts with a later cut-off."""
         try:
@@ -340,11 +340,11 @@ class UserRepository:
                     {
                         "Delete": {
                             "TableName": self._table,
-                            "Key": user_key(user.username),
+                            "Key": user_key(username),
                             "ConditionExpression": EXISTS,
                         }
                     },
-                    {"Delete": {"TableName": self._table, "Key": email_key(user.email)}},
+                    {"Delete": {"TableName": self._table, "Key": email_key(email)}},
                 ]
             )
         except ClientError as exc:

@@ -63,7 +63,7 @@ def test_twenty_registrations_of_one_email_exactly_one_wins(repo):
 def test_delete_frees_username_and_email(repo):
     user = record("leaver", "leaver@example.com")
     repo.create(user)
-    repo.delete(user)
+    repo.delete(user.username, user.email)
     assert repo.get("leaver") is None and repo.username_for_email("leaver@example.com") is None
     repo.create(record("leaver", "leaver@example.com"))
 
