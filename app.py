@@ -1,48 +1,65 @@
-"""Bandstand's HTTP API: routes, the token check and error mapping. Glue only; the work
-happens in chalicelib. Contract: ../shared/API.md."""
+"""Bandstand's HTTP API: route declarations and glue. Each route says who may call it and
+what it takes; `route()` checks the caller, parses the body into a typed request, calls
+one use case and maps domain errors to problem documents. Contract: ../shared/API.md."""
 
 from __future__ import annotations
 
 import functools
 import logging
-import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 from chalice.app import Chalice, Request, Response
 
 from chalicelib import albums as album_cases
-from chalicelib import http, logs, services
-from chalicelib import users as user_cases
+from chalicelib import bodies, edge, http, services, shapes
 from chalicelib import validation as v
-from chalicelib.config import get_settings
 from chalicelib.errors import BandstandError, Forbidden, InvalidToken
-from chalicelib.identity import Principal, Profile, Registration
+from chalicelib.identity import Principal
 from chalicelib.repository.albums import AlbumRecord
+from chalicelib.routing import Auth, Operation, OperationTable
 
 app = Chalice(app_name="bandstand", configure_logs=False)  # our JSON logging instead
 log = logging.getLogger("bandstand.http")
 ANY_CONTENT_TYPE = ["*/*"]  # the body check is ours (415 as a problem document)
-EXPOSED_HEADERS = "ETag, Location, Retry-After, X-Request-Id"
+OPERATIONS = OperationTable()
 
 
-def route(path: str, methods: tuple[str, ...] = ("GET",)) -> Callable[[Callable[..., Response]], Any]:
-    """`app.route` that turns domain errors into problem documents and any other
-    exception into a bare 500 that is logged once, with the request id."""
+def route(
+    method: str,
+    path: str,
+    *,
+    auth: Auth,
+    summary: str,
+    request: v.Model[Any] | None = None,
+    response: type | None = None,
+    success: int = 200,
+    errors: tuple[int, ...] = (),
+    paginated: bool = False,
+    conditional: bool = False,
+) -> Callable[[Callable[..., Response]], Any]:
+    """Declare a route. The view receives `caller` (a Principal) unless auth is "public",
+    `body` (the typed request) when `request` is given, and the path parameters."""
+    operation = Operation(method, path, auth, summary, success, request, response, errors, paginated, conditional)
+    OPERATIONS.add(operation)
 
     def decorate(view: Callable[..., Response]) -> Any:
         @functools.wraps(view)
-        def guarded(*args: Any, **kwargs: Any) -> Response:
+        def guarded(**params: str) -> Response:
             try:
-                return view(*args, **kwargs)
+                kwargs: dict[str, Any] = dict(params)
+                if auth != "public":
+                    kwargs["caller"] = _caller(admin_only=auth == "admin")
+                if request is not None:
+                    kwargs["body"] = _body(request)
+                return view(**kwargs)
             except BandstandError as exc:
                 return http.problem_from(exc)
             except Exception:
                 log.exception("unhandled error", extra={"route": path})
-                return http.problem(500, "internal_error", "Something went wrong on our side. Try again later.")
+                return http.internal_error()
 
-        return app.route(path, methods=list(methods), content_types=ANY_CONTENT_TYPE)(guarded)
+        return app.route(path, methods=[method], content_types=ANY_CONTENT_TYPE)(guarded)
 
     return decorate
 
@@ -56,10 +73,22 @@ def current() -> Request:
     return request
 
 
-def body(model: v.Model) -> dict[str, Any]:
+def _body(model: v.Model[Any]) -> Any:
     request = current()
     raw = request.raw_body
     return http.read_json(request.headers, raw.encode() if isinstance(raw, str) else raw, model)
+
+
+def _caller(admin_only: bool) -> Principal:
+    """The caller from `Authorization: Bearer <access token>` (the bare token works too)."""
+    header = (current().headers.get("authorization") or "").strip()
+    token = header[7:].strip() if header[:7].lower() == "bearer " else header
+    if not token:
+        raise InvalidToken("Sign in first: send Authorization: Bearer <access_token>.")
+    principal = services.accounts().authenticate(token)
+    if admin_only and not principal.is_admin:
+        raise Forbidden("Only admins can do this.")
+    return principal
 
 
 def query(name: str) -> str | None:
@@ -68,246 +97,300 @@ def query(name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def signed_in() -> tuple[Principal, Profile]:
-    """The caller from `Authorization: Bearer <access token>` (the bare token works too)."""
-    header = (current().headers.get("authorization") or "").strip()
-    token = header[7:].strip() if header[:7].lower() == "bearer " else header
-    if not token:
-        raise InvalidToken("Sign in first: send Authorization: Bearer <access_token>.")
-    return services.identity().authenticate(token)
+def page_response(items: list[Any], next_token: str | None) -> Response:
+    return http.json_response({"items": items, "next": next_token})
 
 
-def admin() -> Principal:
-    principal, _ = signed_in()
-    if not principal.is_admin:
-        raise Forbidden("Only admins can do this.")
-    return principal
+def album_response(record: AlbumRecord, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    # The ETag is the album's version: send it back in If-Match to make an edit conditional.
+    return http.json_response(bodies.album_body(record), status, {"ETag": bodies.etag(record), **(headers or {})})
 
 
-def page_body(items: list[dict[str, Any]], list_name: str, key: dict[str, Any] | None) -> Response:
-    return http.json_response({"items": items, "next": http.encode_cursor(get_settings().secret_key, list_name, key)})
-
-
-def cursor(list_name: str) -> dict[str, Any] | None:
-    return http.decode_cursor(get_settings().secret_key, list_name, query("next"))
+def if_match() -> str | None:
+    value: str | None = current().headers.get("if-match")
+    return value
 
 
 # -- health and docs ----------------------------------------------------------------------
 
 
-@route("/health")
+@route("GET", "/health", auth="public", summary="Liveness check", response=shapes.Health)
 def health() -> Response:
     return http.json_response({"status": "ok"})
 
 
-@route("/openapi.json")
+@route("GET", "/openapi.json", auth="public", summary="This document")
 def openapi() -> Response:
     from chalicelib.openapi import document
 
-    return http.json_response(document())
+    return http.json_response(document(OPERATIONS))
 
 
 # -- registration and sign-in -------------------------------------------------------------
 
 
-@route("/auth/register", methods=("POST",))
-def register() -> Response:
-    data = body(v.REGISTER)
-    profile = services.identity().register(Registration(**data))
-    return http.json_response(
-        {
-            "username": profile.username,
-            "email": profile.email,
-            "full_name": profile.full_name,
-            "status": profile.status,
-        },
-        status=201,
-    )
+@route(
+    "POST",
+    "/auth/register",
+    auth="public",
+    summary="Create an account; a 6-digit code is emailed",
+    request=v.REGISTER,
+    response=shapes.Registered,
+    success=201,
+    errors=(409,),
+)
+def register(body: shapes.RegisterRequest) -> Response:
+    profile = services.accounts().register(body)
+    registered: shapes.Registered = {
+        "username": profile.username,
+        "email": profile.email,
+        "full_name": profile.full_name,
+        "status": "UNCONFIRMED",
+    }
+    return http.json_response(registered, status=201)
 
 
-@route("/auth/confirm", methods=("POST",))
-def confirm() -> Response:
-    data = body(v.CONFIRM)
-    profile = services.identity().confirm(data["username"], data["code"])
-    return http.json_response({"username": profile.username, "status": profile.status})
+@route(
+    "POST",
+    "/auth/confirm",
+    auth="public",
+    summary="Confirm the email address with the code",
+    request=v.CONFIRM,
+    response=shapes.Confirmed,
+    errors=(409, 429),
+)
+def confirm(body: shapes.ConfirmRequest) -> Response:
+    profile = services.accounts().confirm(body.username, body.code)
+    confirmed: shapes.Confirmed = {"username": profile.username, "status": "CONFIRMED"}
+    return http.json_response(confirmed)
 
 
-@route("/auth/resend-code", methods=("POST",))
-def resend_code() -> Response:
-    services.identity().resend_code(body(v.RESEND_CODE)["username"])
+@route(
+    "POST",
+    "/auth/resend-code",
+    auth="public",
+    summary="Email a new confirmation code",
+    request=v.RESEND_CODE,
+    response=shapes.Accepted,
+    success=202,
+    errors=(429,),
+)
+def resend_code(body: shapes.NameRequest) -> Response:
+    services.accounts().resend_code(body.username)
     return http.json_response({"detail": "If the account exists and is unconfirmed, a new code is on its way."}, 202)
 
 
-@route("/auth/login", methods=("POST",))
-def login() -> Response:
-    data = body(v.LOGIN)
-    return http.json_response(user_cases.token_body(services.identity().login(data["username"], data["password"])))
+@route(
+    "POST",
+    "/auth/login",
+    auth="public",
+    summary="Sign in with username or email",
+    request=v.LOGIN,
+    response=shapes.Tokens,
+    errors=(401, 403, 429),
+)
+def login(body: shapes.LoginRequest) -> Response:
+    return http.json_response(bodies.token_body(services.accounts().login(body.username, body.password)))
 
 
-@route("/auth/refresh", methods=("POST",))
-def refresh() -> Response:
-    data = body(v.REFRESH)
-    return http.json_response(user_cases.token_body(services.identity().refresh(data["refresh_token"])))
+@route(
+    "POST",
+    "/auth/refresh",
+    auth="public",
+    summary="New ID and access tokens from a refresh token",
+    request=v.REFRESH,
+    response=shapes.Tokens,
+    errors=(401,),
+)
+def refresh(body: shapes.RefreshRequest) -> Response:
+    return http.json_response(bodies.token_body(services.accounts().refresh(body.refresh_token)))
 
 
-@route("/auth/logout", methods=("POST",))
-def logout() -> Response:
-    principal, _ = signed_in()
-    services.identity().logout(principal)
+@route("POST", "/auth/logout", auth="user", summary="Revoke every session of the caller", success=204)
+def logout(caller: Principal) -> Response:
+    services.accounts().logout(caller)
     return http.empty_response()
 
 
-@route("/auth/forgot-password", methods=("POST",))
-def forgot_password() -> Response:
-    services.identity().forgot_password(body(v.FORGOT_PASSWORD)["username"])
+@route(
+    "POST",
+    "/auth/forgot-password",
+    auth="public",
+    summary="Email a password reset code",
+    request=v.FORGOT_PASSWORD,
+    response=shapes.Accepted,
+    success=202,
+    errors=(429,),
+)
+def forgot_password(body: shapes.NameRequest) -> Response:
+    services.accounts().forgot_password(body.username)
     return http.json_response({"detail": "If the account exists, a reset code is on its way."}, 202)
 
 
-@route("/auth/reset-password", methods=("POST",))
-def reset_password() -> Response:
-    data = body(v.RESET_PASSWORD)
-    services.identity().reset_password(data["username"], data["code"], data["new_password"])
+@route(
+    "POST",
+    "/auth/reset-password",
+    auth="public",
+    summary="Set a new password with the reset code",
+    request=v.RESET_PASSWORD,
+    response=shapes.Accepted,
+    errors=(429,),
+)
+def reset_password(body: shapes.ResetPasswordRequest) -> Response:
+    services.accounts().reset_password(body.username, body.code, body.new_password)
     return http.json_response({"detail": "Your password has been changed. Sign in with the new one."})
 
 
 # -- users --------------------------------------------------------------------------------
 
 
-@route("/users/me", methods=("GET", "PATCH", "DELETE"))
-def me() -> Response:
-    principal, profile = signed_in()
-    method = current().method
-    if method == "PATCH":
-        data = body(v.PROFILE_UPDATE)
-        profile = services.identity().update_full_name(principal, data.get("full_name"))
-    elif method == "DELETE":
-        services.identity().delete_user(principal)
-        return http.empty_response()
-    return http.json_response(user_cases.profile_body(profile))
+@route("GET", "/users/me", auth="user", summary="The caller's profile", response=shapes.ProfileBody)
+def get_me(caller: Principal) -> Response:
+    return http.json_response(bodies.profile_body(services.accounts().profile(caller)))
 
 
-@route("/users")
-def list_users() -> Response:
-    principal, _ = signed_in()
-    limit = v.parse_limit(query("limit"))
-    page = user_cases.list_users(services.identity(), principal, limit, cursor("users"))
-    return page_body([user_cases.profile_body(p) for p in page.items], "users", page.next_key)
+@route(
+    "PATCH",
+    "/users/me",
+    auth="user",
+    summary="Change the caller's full name",
+    request=v.PROFILE_UPDATE,
+    response=shapes.ProfileBody,
+)
+def patch_me(caller: Principal, body: shapes.ProfileUpdate) -> Response:
+    return http.json_response(bodies.profile_body(services.accounts().update_full_name(caller, body.full_name)))
 
 
-@route("/users/{username}")
-def get_user(username: str) -> Response:
-    principal, _ = signed_in()
-    return http.json_response(user_cases.profile_body(user_cases.view_user(services.identity(), principal, username)))
+@route("DELETE", "/users/me", auth="user", summary="Delete the caller's account", success=204)
+def delete_me(caller: Principal) -> Response:
+    services.accounts().delete(caller)
+    return http.empty_response()
+
+
+@route(
+    "GET",
+    "/users",
+    auth="admin",
+    summary="All profiles, oldest first",
+    response=shapes.ProfileBody,
+    errors=(400,),
+    paginated=True,
+)
+def list_users(caller: Principal) -> Response:
+    page = services.accounts().list_users(v.parse_limit(query("limit")), query("next"))
+    return page_response([bodies.profile_body(p) for p in page.items], page.next_token)
+
+
+@route(
+    "GET",
+    "/users/{username}",
+    auth="user",
+    summary="One profile (self or admin)",
+    response=shapes.ProfileBody,
+    errors=(403, 404),
+)
+def get_user(caller: Principal, username: str) -> Response:
+    return http.json_response(bodies.profile_body(services.accounts().view_user(caller, username)))
 
 
 # -- albums -------------------------------------------------------------------------------
 
 
-@route("/albums", methods=("GET", "POST"))
-def albums() -> Response:
-    if current().method == "POST":
-        admin()
-        created = album_cases.create(services.albums(), body(v.ALBUM_CREATE))
-        return album_response(created, 201, {"Location": f"/albums/{created.album_id}"})
-    signed_in()
+@route(
+    "GET",
+    "/albums",
+    auth="user",
+    summary="Albums in rank order",
+    response=shapes.AlbumBody,
+    errors=(400,),
+    paginated=True,
+)
+def list_albums(caller: Principal) -> Response:
     limit = v.parse_limit(query("limit"))
-    page = services.albums().list(limit, cursor("albums"))
-    return page_body([album_cases.album_body(a) for a in page.items], "albums", page.last_key)
+    page = album_cases.list_page(services.albums(), services.page_tokens(), limit, query("next"))
+    return page_response([bodies.album_body(a) for a in page.items], page.next_token)
 
 
-@route("/albums/{album_id}", methods=("GET", "PUT", "PATCH", "DELETE"))
-def album(album_id: str) -> Response:
-    method = current().method
-    if method == "GET":
-        signed_in()
-        return album_response(album_cases.get(services.albums(), album_id))
-    admin()
-    if_match = current().headers.get("if-match")
-    if method == "DELETE":
-        album_cases.delete(services.albums(), album_id, if_match)
-        return http.empty_response()
-    model = v.ALBUM_REPLACE if method == "PUT" else v.ALBUM_PATCH
-    return album_response(album_cases.update(services.albums(), album_id, body(model), if_match))
+@route(
+    "POST",
+    "/albums",
+    auth="admin",
+    summary="Add an album",
+    request=v.ALBUM_CREATE,
+    response=shapes.AlbumBody,
+    success=201,
+    errors=(409,),
+)
+def create_album(caller: Principal, body: shapes.AlbumFields) -> Response:
+    created = album_cases.create(services.albums(), body)
+    return album_response(created, 201, {"Location": f"/albums/{created.album_id}"})
 
 
-def album_response(record: AlbumRecord, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    # The ETag is the album's version: send it back in If-Match to make an edit conditional.
-    return http.json_response(
-        album_cases.album_body(record), status, {"ETag": album_cases.etag(record), **(headers or {})}
-    )
+@route("GET", "/albums/{album_id}", auth="user", summary="One album", response=shapes.AlbumBody, errors=(404,))
+def get_album(caller: Principal, album_id: str) -> Response:
+    return album_response(album_cases.get(services.albums(), album_id))
+
+
+@route(
+    "PUT",
+    "/albums/{album_id}",
+    auth="admin",
+    summary="Replace an album",
+    request=v.ALBUM_REPLACE,
+    response=shapes.AlbumBody,
+    errors=(404, 409),
+    conditional=True,
+)
+def replace_album(caller: Principal, album_id: str, body: shapes.AlbumFields) -> Response:
+    return album_response(album_cases.update(services.albums(), album_id, body, if_match()))
+
+
+@route(
+    "PATCH",
+    "/albums/{album_id}",
+    auth="admin",
+    summary="Change some fields of an album",
+    request=v.ALBUM_PATCH,
+    response=shapes.AlbumBody,
+    errors=(404, 409),
+    conditional=True,
+)
+def patch_album(caller: Principal, album_id: str, body: shapes.AlbumPatch) -> Response:
+    return album_response(album_cases.update(services.albums(), album_id, body, if_match()))
+
+
+@route(
+    "DELETE",
+    "/albums/{album_id}",
+    auth="admin",
+    summary="Delete an album",
+    success=204,
+    errors=(404, 409),
+    conditional=True,
+)
+def delete_album(caller: Principal, album_id: str) -> Response:
+    album_cases.delete(services.albums(), album_id, if_match())
+    return http.empty_response()
 
 
 # -- the edge: CORS, preflight, request ids, access log -----------------------------------
 
 
-def _preflight(request: Any, origin: str | None) -> Response:
-    methods = sorted(app.routes.get(request.context.get("resourcePath", ""), {}))
-    headers: dict[str, str | list[str]] = {"Allow": ", ".join(methods)}
-    if origin:
-        headers.update(
-            {
-                "Access-Control-Allow-Methods": ", ".join(methods),
-                "Access-Control-Allow-Headers": "Authorization, Content-Type, If-Match",
-                "Access-Control-Max-Age": "600",
-            }
-        )
-    return Response(body="", status_code=204, headers=headers)
-
-
-def _as_problem(response: Response) -> Response:
-    """Chalice answers some errors itself (405, 415) in its own shape; make them problems."""
-    headers = {k.lower(): str(v) for k, v in response.headers.items()}
-    if response.status_code < 400 or headers.get("content-type", "").startswith(http.PROBLEM_JSON):
-        return response
-    code = "method_not_allowed" if response.status_code == 405 else "request_error"
-    detail = "This method is not allowed on this resource." if response.status_code == 405 else "The request failed."
-    extra = {"Allow": headers["allow"]} if "allow" in headers else None
-    return http.problem(response.status_code, code, detail, headers=extra)
-
-
 @app.middleware("http")
-def edge(request: Any, get_response: Callable[[Any], Response]) -> Response:
-    started = time.perf_counter()
-    rid = (request.context or {}).get("requestId") or uuid.uuid4().hex
-    token = logs.request_id.set(rid)
-    try:
-        settings = get_settings()
-        logs.configure(settings.log_level)
-        origin = request.headers.get("origin")
-        allowed = origin if origin and origin.rstrip("/") in settings.cors_origins else None
-        try:
-            response = (
-                _preflight(request, allowed) if request.method == "OPTIONS" else _as_problem(get_response(request))
-            )
-        except Exception:
-            log.exception("unhandled error at the edge")
-            response = http.problem(500, "internal_error", "Something went wrong on our side. Try again later.")
-        response.headers["X-Request-Id"] = rid
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers.setdefault("Cache-Control", "no-store")
-        if allowed:
-            response.headers["Access-Control-Allow-Origin"] = allowed
-            response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
-            response.headers["Vary"] = "Origin"
-        log.info(
-            "request",
-            extra={
-                "method": request.method,
-                "route": (request.context or {}).get("resourcePath"),
-                "status": response.status_code,
-                "latency_ms": round((time.perf_counter() - started) * 1000, 1),
-            },
-        )
-        return response
-    finally:
-        logs.request_id.reset(token)
+def edge_middleware(request: Any, get_response: Callable[[Any], Response]) -> Response:
+    return edge.handle(request, get_response)
 
 
-def _answer_preflight() -> Response:  # never called: the edge answers OPTIONS first
-    return Response(body="", status_code=204)
+# Every path answers OPTIONS so browsers can preflight: API Gateway and `chalice local`
+# only hand OPTIONS to the app when a route declares it. The view is the preflight answer.
+def _preflight_view(methods: list[str]) -> Callable[..., Response]:
+    def preflight(**_path_params: str) -> Response:
+        return edge.preflight(current().headers.get("origin"), methods)
+
+    return preflight
 
 
-# Every path answers OPTIONS so browsers can preflight; API Gateway and `chalice local`
-# only hand OPTIONS to the app when a route declares it.
-for _path in list(app.routes):
-    app.route(_path, methods=["OPTIONS"], content_types=ANY_CONTENT_TYPE, name=f"preflight{_path}")(_answer_preflight)
+for _path in sorted({op.path for op in OPERATIONS}):
+    app.route(_path, methods=["OPTIONS"], content_types=ANY_CONTENT_TYPE, name=f"preflight{_path}")(
+        _preflight_view(OPERATIONS.methods(_path))
+    )

@@ -5,31 +5,16 @@ from __future__ import annotations
 import random
 import time
 import uuid
-from dataclasses import replace
-from typing import Any
+from dataclasses import asdict, replace
+from typing import NamedTuple
 
-from chalicelib.clock import iso_utc
+from chalicelib.bodies import etag
 from chalicelib.errors import NotFound, VersionConflict
+from chalicelib.paging import PageTokens
 from chalicelib.repository.albums import AlbumRecord, AlbumRepository
+from chalicelib.shapes import AlbumFields, AlbumPatch
 
 PATCH_ATTEMPTS = 10
-
-
-def album_body(album: AlbumRecord) -> dict[str, Any]:
-    return {
-        "album_id": album.album_id,
-        "rank": album.rank,
-        "title": album.title,
-        "artist": album.artist,
-        "year": album.year,
-        "genre": album.genre,
-        "created_at": iso_utc(album.created_ms),
-        "updated_at": iso_utc(album.updated_ms),
-    }
-
-
-def etag(album: AlbumRecord) -> str:
-    return f'"{album.version}"'
 
 
 def _valid_id(album_id: str) -> bool:
@@ -39,6 +24,17 @@ def _valid_id(album_id: str) -> bool:
         return False
 
 
+class Page(NamedTuple):
+    items: list[AlbumRecord]
+    next_token: str | None
+
+
+def list_page(repo: AlbumRepository, tokens: PageTokens, limit: int, page_token: str | None) -> Page:
+    """One page in rank order; the tokens hide the DynamoDB key from clients."""
+    page = repo.list(limit, tokens.decode("albums", page_token))
+    return Page(page.items, tokens.encode("albums", page.last_key))
+
+
 def get(repo: AlbumRepository, album_id: str) -> AlbumRecord:
     album = repo.get(album_id) if _valid_id(album_id) else None
     if album is None:
@@ -46,17 +42,20 @@ def get(repo: AlbumRepository, album_id: str) -> AlbumRecord:
     return album
 
 
-def create(repo: AlbumRepository, fields: dict[str, Any], now_ms: int | None = None) -> AlbumRecord:
+def create(repo: AlbumRepository, fields: AlbumFields, now_ms: int | None = None) -> AlbumRecord:
     now = now_ms if now_ms is not None else int(time.time() * 1000)
-    album = AlbumRecord(album_id=str(uuid.uuid4()), created_ms=now, updated_ms=now, version=1, **fields)
+    album = AlbumRecord(album_id=str(uuid.uuid4()), created_ms=now, updated_ms=now, version=1, **asdict(fields))
     repo.create(album)
     return album
 
 
-def update(repo: AlbumRepository, album_id: str, fields: dict[str, Any], if_match: str | None = None) -> AlbumRecord:
+def update(
+    repo: AlbumRepository, album_id: str, changes: AlbumFields | AlbumPatch, if_match: str | None = None
+) -> AlbumRecord:
     """PUT (all fields) or PATCH (some). With If-Match, a stale version is a 409; without
     it, a concurrent change is re-read and the request's fields applied on top, so
     neither edit is silently lost."""
+    fields = {name: value for name, value in asdict(changes).items() if value is not None}
     for attempt in range(PATCH_ATTEMPTS):
         if attempt:
             time.sleep(random.uniform(0, 0.01 * attempt))  # jitter: racers spread out

@@ -35,27 +35,9 @@ def stage_environment(stage: str, config_file: Path = ROOT / ".chalice" / "confi
     return env
 
 
-def create_tables(client: Any, users_table: str, albums_table: str) -> list[str]:
-    """Create whichever table is missing; wait until active. Returns the ones created."""
-    from chalicelib.repository import schema
-
-    existing = set(client.list_tables().get("TableNames", []))
-    created = []
-    for definition in (schema.users_table(users_table), schema.albums_table(albums_table)):
-        name = definition["TableName"]
-        if name in existing:
-            continue
-        client.create_table(**definition)
-        client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
-        if name == users_table:
-            client.update_time_to_live(
-                TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": schema.TTL_ATTRIBUTE}
-            )
-        created.append(name)
-    return created
-
-
 def load_seed(path: Path) -> list[dict[str, Any]]:
+    from dataclasses import asdict
+
     from chalicelib import validation
     from chalicelib.repository.albums import name_key
 
@@ -65,7 +47,7 @@ def load_seed(path: Path) -> list[dict[str, Any]]:
     names: set[str] = set()
     for index, entry in enumerate(entries):
         try:
-            album = validation.ALBUM_CREATE.parse(entry)
+            album = asdict(validation.ALBUM_CREATE.parse(entry))
         except Exception as exc:
             raise SystemExit(f"{path}: entry {index} is not a valid album: {exc}") from exc
         # The file must obey the same uniqueness the API enforces, or a batch would
@@ -83,7 +65,7 @@ def seed(repo: Any, entries: list[dict[str, Any]], progress: bool = True) -> tup
     """Write the albums that are not there yet. (written, skipped). Idempotent: an album
     whose id, rank or artist+title is already taken is skipped, so a second run writes
     nothing and an admin's edits are never overwritten."""
-    from chalicelib.repository.albums import AlbumRecord, album_key, name_claim_key, rank_claim_key
+    from chalicelib.repository.albums import AlbumRecord
 
     now = int(time.time() * 1000)
     records = [
@@ -95,18 +77,7 @@ def seed(repo: Any, entries: list[dict[str, Any]], progress: bool = True) -> tup
         )
         for e in entries
     ]
-    keys = []
-    for r in records:
-        keys += [album_key(r.album_id), rank_claim_key(r.rank), name_claim_key(r.artist, r.title)]
-    taken = repo.existing_keys(keys)
-    fresh = [
-        r
-        for r in records
-        if not {
-            k["pk"]["S"] for k in (album_key(r.album_id), rank_claim_key(r.rank), name_claim_key(r.artist, r.title))
-        }
-        & taken
-    ]
+    fresh = repo.not_yet_stored(records)
     bar = None
     if progress:
         from tqdm import tqdm  # dev dependency: the CLI runs on a laptop, not in Lambda
@@ -148,6 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     client = services.dynamodb_client()
 
     if args.command == "create-tables":
+        from chalicelib.repository.tables import create_tables
+
         created = create_tables(client, settings.users_table, settings.albums_table)
         print(f"created: {', '.join(created)}" if created else "tables exist already")
     elif args.command == "seed":
@@ -162,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from chalicelib.identity import ADMIN_GROUP
 
         try:
-            services.identity().add_to_group(args.username.lower(), ADMIN_GROUP)
+            services.accounts().grant(args.username, ADMIN_GROUP)
         except NotFound:
             print(f"no user named {args.username!r}", file=sys.stderr)
             return 1

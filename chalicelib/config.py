@@ -8,6 +8,7 @@ that `make dev` builds.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,6 +41,12 @@ class Settings:
     log_level: str = "INFO"
     access_token_seconds: int = 3600
     refresh_token_seconds: int = 30 * 24 * 3600
+    # Resend-code and forgot-password answer no sooner than this, known account or not.
+    equal_time_seconds: float = 0.1
+    # The Cognito backend (IDENTITY_BACKEND=cognito); checked when settings are read.
+    cognito_user_pool_id: str | None = None
+    cognito_client_id: str | None = None
+    cognito_endpoint: str | None = None  # a local emulator; None on AWS
 
     @property
     def is_local(self) -> bool:
@@ -74,11 +81,50 @@ def _secret_key(env: Mapping[str, str]) -> str:
     return secret
 
 
+# "<region>_<id>", as Cognito names pools; the region part must match the stage's region.
+POOL_ID_RE = re.compile(r"^([a-z]{2}(?:-[a-z]+)+-[0-9])_[0-9A-Za-z]+$")
+CLIENT_ID_RE = re.compile(r"^[0-9a-z]{1,128}$")
+
+
+def _cognito(env: Mapping[str, str], region: str) -> tuple[str, str, str | None]:
+    """Pool id, client id and endpoint, validated now so a misconfigured stage fails at
+    once rather than on the first sign-in."""
+    pool_id = _required(env, "COGNITO_USER_POOL_ID")
+    client_id = _required(env, "COGNITO_CLIENT_ID")
+    endpoint = env.get("COGNITO_ENDPOINT", "").strip() or None
+    match = POOL_ID_RE.match(pool_id)
+    if not match:
+        raise ConfigError(f"COGNITO_USER_POOL_ID must look like {region}_AbC123, not {pool_id!r}")
+    if match.group(1) != region and endpoint is None:
+        raise ConfigError(f"COGNITO_USER_POOL_ID is in {match.group(1)}, but the stage runs in {region}")
+    if not CLIENT_ID_RE.match(client_id):
+        raise ConfigError("COGNITO_CLIENT_ID must be the app client id (lower-case letters and digits)")
+    if endpoint is not None and not endpoint.startswith(("http://127.0.0.1:", "http://localhost:")):
+        raise ConfigError("COGNITO_ENDPOINT is for a local emulator on 127.0.0.1 only")
+    return pool_id, client_id, endpoint
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number of seconds") from exc
+    if not 0 <= value <= 5:
+        raise ConfigError(f"{name} must be between 0 and 5 seconds")
+    return value
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
     stage = _required(env, "STAGE")
     region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
     identity = _choice(env, "IDENTITY_BACKEND", IDENTITY_BACKENDS, "builtin")
     mailer = _choice(env, "MAILER", MAILERS, "outbox" if stage == "local" else "ses")
+    pool_id = client_id = endpoint = None
+    if identity == "cognito":
+        pool_id, client_id, endpoint = _cognito(env, region)
     origins = tuple(o.strip().rstrip("/") for o in env.get("CORS_ORIGINS", "").split(",") if o.strip())
     return Settings(
         stage=stage,
@@ -96,6 +142,10 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         web_base_url=env.get("WEB_BASE_URL", origins[0] if origins else ""),
         dynamodb_endpoint=env.get("DYNAMODB_ENDPOINT") or None,
         log_level=env.get("LOG_LEVEL", "INFO").upper(),
+        equal_time_seconds=_seconds(env, "EQUAL_TIME_SECONDS", 0.1),
+        cognito_user_pool_id=pool_id,
+        cognito_client_id=client_id,
+        cognito_endpoint=endpoint,
     )
 
 

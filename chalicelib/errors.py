@@ -119,6 +119,9 @@ class UsernameTaken(Conflict):
 
 
 class EmailTaken(Conflict):
+    """Raised by a provider; chalicelib.accounts turns it into the enumeration-safe 201,
+    so it never reaches a client (API.md: accounts cannot be discovered by email)."""
+
     code = "email_taken"
     default_detail = "That email address is already registered."
     field = ("email", "already registered")
@@ -154,3 +157,9 @@ class TooManyRequests(BandstandError):
         self.retry_after = max(1, retry_after)
         unit = "second" if self.retry_after == 1 else "seconds"
         super().__init__(detail or f"Too many attempts. Try again in {self.retry_after} {unit}.")
+
+
+class Throttled(TooManyRequests):
+    """A mail-sending request (resend-code, forgot-password) came too soon."""
+
+    code = "too_many_requests"

@@ -7,9 +7,13 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.config import Settings, get_settings
-from chalicelib.identity import IdentityProvider
 
 if TYPE_CHECKING:
+    from chalicelib.accounts import Accounts
+    from chalicelib.clock import Clock
+    from chalicelib.identity import IdentityProvider
+    from chalicelib.mail import Mailer
+    from chalicelib.paging import PageTokens
     from chalicelib.repository.albums import AlbumRepository
 
 
@@ -21,12 +25,20 @@ def dynamodb_client() -> Any:
     return boto3.client("dynamodb", region_name=settings.region, endpoint_url=settings.dynamodb_endpoint)
 
 
-def build_identity(settings: Settings, dynamodb: Any, clock: Any = None) -> IdentityProvider:
-    if settings.identity_backend != "builtin":
-        raise NotImplementedError(f"identity backend {settings.identity_backend!r} is not available yet")
-    from chalicelib.identity.builtin import BuiltinIdentityProvider
+@lru_cache(maxsize=1)
+def page_tokens() -> PageTokens:
+    from chalicelib.paging import PageTokens
+
+    return PageTokens(get_settings().secret_key)
+
+
+def build_identity(settings: Settings, dynamodb: Any, clock: Clock | None = None) -> IdentityProvider:
+    """The provider IDENTITY_BACKEND selects (the settings have validated its values)."""
+    if settings.identity_backend == "cognito":
+        raise NotImplementedError("the cognito identity backend is not wired in yet")
+    from chalicelib.identity.builtin.provider import BuiltinIdentityProvider
+    from chalicelib.identity.builtin.tokens import TokenService
     from chalicelib.repository.users import UserRepository
-    from chalicelib.tokens import TokenService
 
     return BuiltinIdentityProvider(
         users=UserRepository(dynamodb, settings.users_table),
@@ -35,13 +47,30 @@ def build_identity(settings: Settings, dynamodb: Any, clock: Any = None) -> Iden
         ),
         mailer=build_mailer(settings),
         secret_key=settings.secret_key,
+        page_tokens=page_tokens(),
         refresh_token_seconds=settings.refresh_token_seconds,
         web_base_url=settings.web_base_url,
         clock=clock,
     )
 
 
-def build_mailer(settings: Settings) -> Any:
+def build_accounts(
+    settings: Settings, dynamodb: Any, identity: IdentityProvider, clock: Clock | None = None
+) -> Accounts:
+    from chalicelib.accounts import Accounts
+    from chalicelib.repository.attempts import AttemptRepository
+
+    return Accounts(
+        identity,
+        AttemptRepository(dynamodb, settings.users_table),
+        build_mailer(settings),
+        web_base_url=settings.web_base_url,
+        equal_time_seconds=settings.equal_time_seconds,
+        clock=clock,
+    )
+
+
+def build_mailer(settings: Settings) -> Mailer:
     from chalicelib import mail
 
     if settings.mailer == "outbox":
@@ -54,19 +83,21 @@ def build_mailer(settings: Settings) -> Any:
 _installed: dict[str, Any] = {}
 
 
-def install(*, identity: IdentityProvider | None = None) -> None:
-    """Use this provider instead of the configured one (tests pass fakes in here)."""
-    if identity is not None:
-        _installed["identity"] = identity
+def install(*, accounts: Accounts | None = None) -> None:
+    """Use these accounts instead of the configured ones (tests pass their own in)."""
+    if accounts is not None:
+        _installed["accounts"] = accounts
 
 
 @lru_cache(maxsize=1)
-def _configured_identity() -> IdentityProvider:
-    return build_identity(get_settings(), dynamodb_client())
+def _configured_accounts() -> Accounts:
+    settings = get_settings()
+    return build_accounts(settings, dynamodb_client(), build_identity(settings, dynamodb_client()))
 
 
-def identity() -> IdentityProvider:
-    return _installed.get("identity") or _configured_identity()
+def accounts() -> Accounts:
+    installed: Accounts | None = _installed.get("accounts")
+    return installed or _configured_accounts()
 
 
 @lru_cache(maxsize=1)
@@ -80,6 +111,7 @@ def reset() -> None:
     """Forget every cached client and service (tests, or after changing the environment)."""
     get_settings.cache_clear()
     dynamodb_client.cache_clear()
-    _configured_identity.cache_clear()
+    page_tokens.cache_clear()
+    _configured_accounts.cache_clear()
     _installed.clear()
     albums.cache_clear()

@@ -14,11 +14,15 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
+from chalicelib import shapes
 from chalicelib.errors import FieldError, ValidationError
 
-USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
+T = TypeVar("T")
+
+USERNAME_PATTERN = r"[a-z0-9][a-z0-9._-]{2,31}"  # API.md; lower-cased before matching
+USERNAME_RE = re.compile(f"^{USERNAME_PATTERN}$")
 # Pragmatic address syntax: one @, no spaces, a dotted domain of sane labels.
 EMAIL_RE = re.compile(
     r"^[^@\s\"(),:;<>\[\]\\]{1,64}@(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
@@ -121,8 +125,11 @@ class Field:
 
 
 @dataclass(frozen=True)
-class Model:
+class Model(Generic[T]):
+    """Validates a JSON body and builds `build(**fields)`: a typed request value."""
+
     name: str
+    build: Callable[..., T]
     fields: tuple[Field, ...]
     description: str = ""
     partial: bool = False  # every field optional, but at least one required (PATCH)
@@ -131,8 +138,8 @@ class Model:
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
 
-    def parse(self, body: Any) -> dict[str, Any]:
-        """Validate a decoded JSON body; return the normalized fields or raise ValidationError."""
+    def parse(self, body: Any) -> T:
+        """Validate a decoded JSON body; the typed request, or ValidationError."""
         if not isinstance(body, dict):
             raise ValidationError([], "The request body must be a JSON object.")
         errors: list[FieldError] = []
@@ -154,7 +161,7 @@ class Model:
             errors.append(FieldError("", f"give at least one of: {', '.join(self.by_name)}"))
         if errors:
             raise ValidationError(errors, "Some fields are missing or invalid.")
-        return result
+        return self.build(**result)
 
     def json_schema(self) -> dict[str, Any]:
         schema: dict[str, Any] = {
@@ -237,14 +244,14 @@ CODE = Field(
 )
 REFRESH_TOKEN = Field("refresh_token", str, min_length=1, max_length=512, write_only=True)
 
-REGISTER = Model("RegisterRequest", (USERNAME, EMAIL, PASSWORD, FULL_NAME))
-CONFIRM = Model("ConfirmRequest", (USERNAME, CODE))
-RESEND_CODE = Model("ResendCodeRequest", (LOGIN_NAME,))
-LOGIN = Model("LoginRequest", (LOGIN_NAME, LOGIN_PASSWORD))
-REFRESH = Model("RefreshRequest", (REFRESH_TOKEN,))
-FORGOT_PASSWORD = Model("ForgotPasswordRequest", (LOGIN_NAME,))
-RESET_PASSWORD = Model("ResetPasswordRequest", (LOGIN_NAME, CODE, NEW_PASSWORD))
-PROFILE_UPDATE = Model("ProfileUpdateRequest", (FULL_NAME,), partial=True)
+REGISTER = Model("RegisterRequest", shapes.RegisterRequest, (USERNAME, EMAIL, PASSWORD, FULL_NAME))
+CONFIRM = Model("ConfirmRequest", shapes.ConfirmRequest, (USERNAME, CODE))
+RESEND_CODE = Model("ResendCodeRequest", shapes.NameRequest, (LOGIN_NAME,))
+LOGIN = Model("LoginRequest", shapes.LoginRequest, (LOGIN_NAME, LOGIN_PASSWORD))
+REFRESH = Model("RefreshRequest", shapes.RefreshRequest, (REFRESH_TOKEN,))
+FORGOT_PASSWORD = Model("ForgotPasswordRequest", shapes.NameRequest, (LOGIN_NAME,))
+RESET_PASSWORD = Model("ResetPasswordRequest", shapes.ResetPasswordRequest, (LOGIN_NAME, CODE, NEW_PASSWORD))
+PROFILE_UPDATE = Model("ProfileUpdateRequest", shapes.ProfileUpdate, (FULL_NAME,), partial=True)
 
 RANK = Field("rank", int, minimum=1, maximum=100_000, description="Unique rank, 1-100000.")
 TITLE = Field("title", str, min_length=1, max_length=200, normalize=_strip)
@@ -253,22 +260,9 @@ YEAR = Field("year", int, minimum=1900, maximum=next_year, description="1900 to 
 GENRE = Field("genre", str, min_length=1, max_length=50, normalize=_strip)
 ALBUM_FIELDS = (RANK, TITLE, ARTIST, YEAR, GENRE)
 
-ALBUM_CREATE = Model("AlbumCreateRequest", ALBUM_FIELDS)
-ALBUM_REPLACE = Model("AlbumReplaceRequest", ALBUM_FIELDS)
-ALBUM_PATCH = Model("AlbumPatchRequest", ALBUM_FIELDS, partial=True)
-
-REQUEST_MODELS = (
-    REGISTER,
-    CONFIRM,
-    RESEND_CODE,
-    LOGIN,
-    REFRESH,
-    FORGOT_PASSWORD,
-    RESET_PASSWORD,
-    PROFILE_UPDATE,
-    ALBUM_CREATE,
-    ALBUM_PATCH,
-)
+ALBUM_CREATE = Model("AlbumCreateRequest", shapes.AlbumFields, ALBUM_FIELDS)
+ALBUM_REPLACE = Model("AlbumReplaceRequest", shapes.AlbumFields, ALBUM_FIELDS)
+ALBUM_PATCH = Model("AlbumPatchRequest", shapes.AlbumPatch, ALBUM_FIELDS, partial=True)
 
 
 def parse_limit(raw: str | None, default: int = 50, maximum: int = 100) -> int:

@@ -30,8 +30,18 @@ class FakeClock:
         self.ms += int(seconds * 1000)
 
 
+IDENTITY_BACKENDS = ["builtin"]
+
+
+@pytest.fixture(params=IDENTITY_BACKENDS)
+def identity_backend(request: pytest.FixtureRequest) -> str:
+    """The identity backend under test: every test that runs the app runs once per backend."""
+    backend: str = request.param
+    return backend
+
+
 @pytest.fixture
-def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, identity_backend: str) -> Iterator[Path]:
     """The environment of a local-stage app, with its outbox in a temp folder."""
     outbox = tmp_path / "outbox"
     for name, value in {
@@ -46,9 +56,11 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         "AWS_SECRET_ACCESS_KEY": "testing",
         "LOG_LEVEL": "WARNING",
         "MAILER": "outbox",
+        "IDENTITY_BACKEND": identity_backend,
+        "EQUAL_TIME_SECONDS": "0.02",  # the rule holds at any floor; tests need not wait long
     }.items():
         monkeypatch.setenv(name, value)
-    for name in ("DYNAMODB_ENDPOINT", "AWS_PROFILE", "IDENTITY_BACKEND", "JWT_SECRET_FILE"):
+    for name in ("DYNAMODB_ENDPOINT", "AWS_PROFILE", "JWT_SECRET_FILE"):
         monkeypatch.delenv(name, raising=False)
     services.reset()
     yield outbox
@@ -60,7 +72,7 @@ def aws(app_env: Path) -> Iterator[Any]:
     """moto's in-process AWS with both tables created; the DynamoDB client."""
     from moto import mock_aws
 
-    from chalicelib.cli import create_tables
+    from chalicelib.repository.tables import create_tables
 
     with mock_aws():
         client = services.dynamodb_client()
@@ -81,9 +93,11 @@ def api(aws: Any, app_env: Path) -> Iterator[Any]:
 
 @pytest.fixture
 def clock(aws: Any) -> FakeClock:
-    """Install an identity provider whose time the test controls."""
+    """Install accounts (and an identity provider) whose time the test controls."""
     from chalicelib.config import get_settings
 
     fake = FakeClock()
-    services.install(identity=services.build_identity(get_settings(), aws, clock=fake))
+    settings = get_settings()
+    identity = services.build_identity(settings, aws, clock=fake)
+    services.install(accounts=services.build_accounts(settings, aws, identity, clock=fake))
     return fake

@@ -1,21 +1,23 @@
 """The IdentityProvider protocol: what the app needs from an identity backend.
 
 Two backends implement it: `builtin` (DynamoDB + argon2id + own JWTs, used locally and
-optionally on AWS) and `cognito` (Amazon Cognito user pools). Routes and use cases only
-see this protocol, so the same contract suite runs against both.
+optionally on AWS) and `cognito` (Amazon Cognito user pools). They do the credential work
+only; the rules every backend shares (password policy, enumeration safety, lockout and
+throttles) live one layer up, in chalicelib/accounts.py. Routes only see that layer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 ADMIN_GROUP = "admin"
 
 
 @dataclass(frozen=True)
 class Principal:
-    """The signed-in caller, from a verified access token."""
+    """The signed-in caller, from a verified access token (and the revocation check)."""
 
     username: str
     sub: str
@@ -34,7 +36,7 @@ class Profile:
     username: str
     email: str
     full_name: str | None
-    status: str
+    status: str  # UNCONFIRMED | CONFIRMED
     groups: tuple[str, ...]
     created_ms: int
 
@@ -50,7 +52,7 @@ class TokenSet:
 @dataclass(frozen=True)
 class ProfilePage:
     items: list[Profile]
-    next_key: dict[str, Any] | None
+    next_token: str | None  # opaque (chalicelib.paging), None on the last page
 
 
 @dataclass(frozen=True)
@@ -61,24 +63,43 @@ class Registration:
     full_name: str | None = None
 
 
+PasswordCheck = Callable[[str, str | None], None]
+"""Checks a new password against the rules for (username, email); raises ValidationError."""
+
+
 class IdentityProvider(Protocol):
-    def register(self, request: Registration) -> Profile: ...
+    """Credential work of one backend. Errors are chalicelib.errors classes only; no
+    backend exception (botocore, Cognito) may escape."""
+
+    def register(self, request: Registration) -> Profile:
+        """Create an unconfirmed account and mail its code. UsernameTaken / EmailTaken
+        when a name is claimed (the caller turns EmailTaken into the enumeration-safe answer)."""
 
     def confirm(self, username: str, code: str) -> Profile: ...
 
-    def resend_code(self, username: str) -> None: ...
+    def resend_code(self, username_or_email: str) -> None:
+        """Mail a new code when the account exists and is unconfirmed; silent otherwise."""
 
-    def login(self, username_or_email: str, password: str) -> TokenSet: ...
+    def login(self, username_or_email: str, password: str) -> TokenSet:
+        """InvalidCredentials (same for unknown and wrong), UserNotConfirmed only with the
+        right password. Lockout is the caller's."""
 
     def refresh(self, refresh_token: str) -> TokenSet: ...
 
-    def logout(self, principal: Principal) -> None: ...
+    def logout(self, principal: Principal) -> None:
+        """Revoke every refresh token and reject access tokens issued before now."""
 
-    def forgot_password(self, username_or_email: str) -> None: ...
+    def forgot_password(self, username_or_email: str) -> None:
+        """Mail a reset code when a confirmed account has this name; silent otherwise."""
 
-    def reset_password(self, username_or_email: str, code: str, new_password: str) -> None: ...
+    def reset_password(
+        self, username_or_email: str, code: str, new_password: str, password_check: PasswordCheck
+    ) -> None:
+        """Check the code and set the password; `password_check` runs first, with the
+        account's names once known (the name as typed and None for an unknown account)."""
 
-    def authenticate(self, access_token: str) -> tuple[Principal, Profile]: ...
+    def authenticate(self, access_token: str) -> Principal:
+        """Verify an access token and the revocation cut-off: InvalidToken otherwise."""
 
     def get_profile(self, username: str) -> Profile: ...
 
@@ -86,6 +107,6 @@ class IdentityProvider(Protocol):
 
     def delete_user(self, principal: Principal) -> None: ...
 
-    def list_users(self, limit: int, start_key: dict[str, Any] | None) -> ProfilePage: ...
+    def list_users(self, limit: int, page_token: str | None) -> ProfilePage: ...
 
     def add_to_group(self, username: str, group: str) -> None: ...

@@ -20,6 +20,7 @@ BATCH_GET_MAX = 100
 # Module-level aliases: inside the class, `list` names the method, not the builtin.
 Actions = list[dict[str, Any]]
 Keys = list[Item]
+Records = list["AlbumRecord"]
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,17 @@ class AlbumRepository:
 
     # -- bulk loading (the seed) -----------------------------------------------------------
 
-    def existing_keys(self, keys: Keys) -> set[str]:
+    def not_yet_stored(self, albums: Records) -> Records:
+        """The albums none of whose keys (id, rank claim, name claim) exist yet: what a
+        seed may write without overwriting anything, an admin's edits included."""
+        keys_of = {
+            a.album_id: [album_key(a.album_id), rank_claim_key(a.rank), name_claim_key(a.artist, a.title)]
+            for a in albums
+        }
+        taken = self._existing_keys([key for keys in keys_of.values() for key in keys])
+        return [a for a in albums if not {k["pk"]["S"] for k in keys_of[a.album_id]} & taken]
+
+    def _existing_keys(self, keys: Keys) -> set[str]:
         """Which of these keys exist, as 'pk' strings; BatchGetItem in chunks of 100."""
         found: set[str] = set()
         for start in range(0, len(keys), BATCH_GET_MAX):
@@ -214,7 +225,7 @@ class AlbumRepository:
     def put_batches(self, albums: Iterable[AlbumRecord]) -> Iterator[int]:
         """Unconditional bulk write of albums with their claims, 25 items a request,
         retrying unprocessed items with backoff. Yields albums written, batch by batch.
-        The caller makes sure nothing it writes is taken (see cli.seed)."""
+        The caller makes sure nothing it writes is taken (`not_yet_stored`)."""
         per_batch = BATCH_WRITE_MAX // 3
         pending = list(albums)
         for start in range(0, len(pending), per_batch):

@@ -7,8 +7,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.codes import StoredCode
 from chalicelib.errors import EmailTaken, NotFound, UsernameTaken
+from chalicelib.identity.builtin.codes import StoredCode
 from chalicelib.repository.dynamo import (
     Item,
     cancellation_codes,
@@ -48,8 +48,6 @@ class UserRecord:
     full_name: str | None = None
     groups: tuple[str, ...] = ()
     tokens_valid_after_ms: int = 0
-    failed_logins: int = 0
-    locked_until_ms: int = 0
     code: StoredCode | None = None
 
     @property
@@ -91,23 +89,25 @@ def _to_record(item: Item) -> UserRecord:
         full_name=get_s(item, "full_name"),
         groups=get_ss(item, "groups"),
         tokens_valid_after_ms=get_n(item, "tokens_valid_after_ms"),
-        failed_logins=get_n(item, "failed_logins"),
-        locked_until_ms=get_n(item, "locked_until_ms"),
         code=code,
     )
 
 
+# A code's attributes on the user record, named once: written, set, removed and read here.
+CODE_ATTRIBUTES = ("code_purpose", "code_digest", "code_expires_at", "code_tries")
+SET_CODE = ", ".join(f"{name} = :{name}" for name in CODE_ATTRIBUTES)
+REMOVE_CODE = ", ".join(CODE_ATTRIBUTES)
+
+
+def _code_item(code: StoredCode) -> Item:
+    values = (s(code.purpose), s(code.digest), n(code.expires_at), n(code.tries))
+    return dict(zip(CODE_ATTRIBUTES, values, strict=True))
+
+
 def _code_values(code: StoredCode) -> dict[str, Any]:
-    return {
-        ":purpose": s(code.purpose),
-        ":digest": s(code.digest),
-        ":expires": n(code.expires_at),
-        ":tries": n(code.tries),
-    }
+    return {f":{name}": value for name, value in _code_item(code).items()}
 
 
-SET_CODE = "code_purpose = :purpose, code_digest = :digest, code_expires_at = :expires, code_tries = :tries"
-REMOVE_CODE = "code_purpose, code_digest, code_expires_at, code_tries"
 EXISTS = "attribute_exists(pk)"
 
 
@@ -173,14 +173,7 @@ class UserRepository:
         if user.full_name:
             item["full_name"] = s(user.full_name)
         if user.code:
-            item.update(
-                {
-                    "code_purpose": s(user.code.purpose),
-                    "code_digest": s(user.code.digest),
-                    "code_expires_at": n(user.code.expires_at),
-                    "code_tries": n(user.code.tries),
-                }
-            )
+            item.update(_code_item(user.code))
         claim: Item = {**email_key(user.email), "username": s(user.username)}
         try:
             self._db.transact_write_items(
@@ -256,18 +249,8 @@ class UserRepository:
             names={"#status": "status"},
         )
 
-    def count_login_failure(self, username: str, failures: int, locked_until_ms: int, seen: int) -> None:
-        # Conditioned on the count we read: a racing failure makes this a no-op rather than
-        # a lost increment; the racer's own write still counts.
-        self._update(
-            username,
-            "SET failed_logins = :f, locked_until_ms = :l",
-            {":f": n(failures), ":l": n(locked_until_ms), ":seen": n(seen)},
-            condition=f"{EXISTS} AND (attribute_not_exists(failed_logins) OR failed_logins = :seen)",
-        )
-
-    def start_session(self, user: UserRecord, refresh: RefreshRecord, new_hash: str | None) -> None:
-        """Store the refresh token; reset failures and upgrade the hash in the same request."""
+    def start_session(self, refresh: RefreshRecord, new_hash: str | None) -> None:
+        """Store the refresh token; upgrade the password hash in the same request."""
         put = {
             "TableName": self._table,
             "Item": {
@@ -277,20 +260,15 @@ class UserRepository:
                 TTL_ATTRIBUTE: n(refresh.expires_at),
             },
         }
-        if not new_hash and not user.failed_logins and not user.locked_until_ms:
+        if not new_hash:
             self._db.put_item(**put)
             return
-        values: dict[str, Any] = {":zero": n(0)}
-        expression = "SET failed_logins = :zero, locked_until_ms = :zero"
-        if new_hash:
-            expression += ", password_hash = :h"
-            values[":h"] = s(new_hash)
         update = {
             "TableName": self._table,
-            "Key": user_key(user.username),
-            "UpdateExpression": expression,
+            "Key": user_key(refresh.username),
+            "UpdateExpression": "SET password_hash = :h",
             "ConditionExpression": EXISTS,
-            "ExpressionAttributeValues": values,
+            "ExpressionAttributeValues": {":h": s(new_hash)},
         }
         self._db.transact_write_items(TransactItems=[{"Put": put}, {"Update": update}])
 
@@ -300,9 +278,8 @@ class UserRepository:
     def reset_password(self, username: str, new_hash: str, cutoff_ms: int, digest: str) -> bool:
         return self._update(
             username,
-            f"SET password_hash = :h, tokens_valid_after_ms = :c, failed_logins = :zero, locked_until_ms = :zero "
-            f"REMOVE {REMOVE_CODE}",
-            {":h": s(new_hash), ":c": n(cutoff_ms), ":zero": n(0), ":d": s(digest)},
+            f"SET password_hash = :h, tokens_valid_after_ms = :c REMOVE {REMOVE_CODE}",
+            {":h": s(new_hash), ":c": n(cutoff_ms), ":d": s(digest)},
             condition=f"{EXISTS} AND code_digest = :d",
         )
 

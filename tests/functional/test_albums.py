@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib import http, services
+from chalicelib import paging, services
 from chalicelib.config import get_settings
 from chalicelib.repository.albums import AlbumRecord
 
@@ -45,7 +45,7 @@ def no_server_errors(api):
 @pytest.fixture
 def admin(api) -> str:
     token = api.signup("alice")["access_token"]
-    services.identity().add_to_group("alice", "admin")
+    services.accounts().grant("alice", "admin")
     return token
 
 
@@ -116,9 +116,9 @@ def put_albums(count: int, first_rank: int = 1, step: int = 1) -> list[AlbumReco
 
 
 def cursor_of(list_name: str, key: dict[str, Any], issued: int) -> str:
-    """A cursor signed with the server key exactly as http.encode_cursor signs one."""
+    """A page token signed with the server key exactly as paging.PageTokens signs one."""
     payload = json.dumps({"l": list_name, "k": key, "t": issued}, separators=(",", ":")).encode()
-    return f"{http._b64(payload)}.{http._b64(http._mac(get_settings().secret_key, payload))}"
+    return f"{paging._b64(payload)}.{paging._b64(paging.PageTokens(get_settings().secret_key)._mac(payload))}"
 
 
 def public(album: dict[str, Any]) -> dict[str, Any]:
@@ -289,7 +289,7 @@ def test_create_is_admin_only(api, user):
 
 def test_admin_rights_are_read_on_every_request(api, user):
     problem(api.post("/albums", PET_SOUNDS, token=user), 403, "forbidden")
-    services.identity().add_to_group("bob", "admin")
+    services.accounts().grant("bob", "admin")
     assert api.post("/albums", PET_SOUNDS, token=user).status == 201
 
 
@@ -689,11 +689,11 @@ def test_cursor_from_another_list_is_400(api, admin, user):
 def test_stale_cursor_is_400(api, user):
     put_albums(10)
     cursor = api.get("/albums?limit=3", token=user).json["next"]
-    payload = json.loads(http._unb64(cursor.split(".")[0]))
+    payload = json.loads(paging._unb64(cursor.split(".")[0]))
     assert payload["l"] == "albums"
     fresh = cursor_of("albums", payload["k"], int(time.time()) - 60)
     assert [a["rank"] for a in api.get(f"/albums?limit=3&next={fresh}", token=user).json["items"]] == [4, 5, 6]
-    stale = cursor_of("albums", payload["k"], int(time.time()) - http.CURSOR_TTL_SECONDS - 1)
+    stale = cursor_of("albums", payload["k"], int(time.time()) - paging.TOKEN_TTL_SECONDS - 1)
     body = problem(api.get(f"/albums?limit=3&next={stale}", token=user), 400, "invalid_cursor")
     assert "expired" in body["detail"]
 
@@ -701,8 +701,8 @@ def test_stale_cursor_is_400(api, user):
 def test_cursor_signed_with_another_key_is_400(api, user):
     put_albums(10)
     cursor = api.get("/albums?limit=3", token=user).json["next"]
-    payload = http._unb64(cursor.split(".")[0])
-    forged = f"{http._b64(payload)}.{http._b64(http._mac('some-other-secret-' + 'z' * 30, payload))}"
+    payload = paging._unb64(cursor.split(".")[0])
+    forged = f"{paging._b64(payload)}.{paging._b64(paging.PageTokens('some-other-secret-' + 'z' * 30)._mac(payload))}"
     problem(api.get(f"/albums?next={forged}", token=user), 400, "invalid_cursor")
 
 
@@ -810,22 +810,24 @@ class ConflictOnce:
 
 def test_transaction_conflict_is_retried_or_a_409_never_a_500(aws):
     from chalicelib import albums as album_cases
+    from chalicelib.bodies import etag
     from chalicelib.errors import VersionConflict
     from chalicelib.repository.albums import AlbumRepository
+    from chalicelib.shapes import AlbumFields, AlbumPatch
 
     table = get_settings().albums_table
-    album = album_cases.create(services.albums(), dict(PET_SOUNDS))
+    album = album_cases.create(services.albums(), AlbumFields(**PET_SOUNDS))
     # Without If-Match, update() reads again and retries: the edit lands.
     flaky = ConflictOnce(aws)
-    changed = album_cases.update(AlbumRepository(flaky, table), album.album_id, {"rank": 5})
+    changed = album_cases.update(AlbumRepository(flaky, table), album.album_id, AlbumPatch(rank=5))
     assert (changed.rank, flaky.calls) == (5, 2)
     assert services.albums().get(album.album_id) == changed
     # With If-Match, or on create and delete, it is a 409 version_conflict ("try again").
     flaky = ConflictOnce(aws)
     with pytest.raises(VersionConflict):
-        album_cases.update(AlbumRepository(flaky, table), album.album_id, {"rank": 6}, album_cases.etag(changed))
+        album_cases.update(AlbumRepository(flaky, table), album.album_id, AlbumPatch(rank=6), etag(changed))
     with pytest.raises(VersionConflict):
-        album_cases.create(AlbumRepository(ConflictOnce(aws), table), dict(REVOLVER))
+        album_cases.create(AlbumRepository(ConflictOnce(aws), table), AlbumFields(**REVOLVER))
     with pytest.raises(VersionConflict):
         album_cases.delete(AlbumRepository(ConflictOnce(aws), table), album.album_id)
     assert services.albums().get(album.album_id) == changed

@@ -5,10 +5,10 @@ import logging
 
 import pytest
 
-from app import app
-from chalicelib.openapi import OPERATIONS, document
+from app import OPERATIONS, app
+from chalicelib.openapi import document
 from tests.conftest import WEB_ORIGIN
-from tests.functional.test_auth import assert_problem
+from tests.support.problems import assert_problem
 
 
 def test_malformed_json_is_400(api):
@@ -107,7 +107,7 @@ def test_openapi_document_is_31_with_request_schemas(api):
     schema = doc["components"]["schemas"][ref.rsplit("/", 1)[1]]
     assert schema["properties"]["password"]["minLength"] == 15
     assert schema["additionalProperties"] is False
-    assert doc == json.loads(json.dumps(document()))
+    assert doc == json.loads(json.dumps(document(OPERATIONS)))
     for path, methods in doc["paths"].items():
         for method, op in methods.items():
             assert op["responses"], (path, method)
@@ -160,7 +160,7 @@ def test_no_client_input_yields_a_5xx(api):
 
 
 class _Exploding:
-    """An identity provider whose every call fails unexpectedly."""
+    """Accounts whose every call fails unexpectedly."""
 
     def __getattr__(self, name):
         def fail(*args, **kwargs):
@@ -186,7 +186,7 @@ class _Records(logging.Handler):
 def test_unexpected_errors_are_a_bare_500_logged_once_with_request_id(api):
     from chalicelib import services
 
-    services.install(identity=_Exploding())
+    services.install(accounts=_Exploding())
     handler = _Records()
     logger = logging.getLogger("bandstand.http")
     logger.addHandler(handler)

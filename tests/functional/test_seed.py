@@ -13,6 +13,7 @@ from chalicelib import albums as album_cases
 from chalicelib import services
 from chalicelib.cli import SEED_FILE, load_seed, seed
 from chalicelib.repository.albums import BATCH_WRITE_MAX, AlbumRecord, AlbumRepository
+from chalicelib.shapes import AlbumFields, AlbumPatch
 from tests.conftest import ALBUMS_TABLE
 
 
@@ -123,10 +124,10 @@ def test_seeded_albums_hold_their_claims(aws, some):
     first = min(some, key=lambda e: e["rank"])
     other = {"rank": 99_999, "title": "Somebody Else", "artist": "Nobody", "year": 2000, "genre": "Pop"}
     with pytest.raises(Exception) as rank_taken:
-        album_cases.create(repo, {**other, "rank": first["rank"]})
+        album_cases.create(repo, AlbumFields(**{**other, "rank": first["rank"]}))
     assert getattr(rank_taken.value, "code", None) == "rank_taken"
     with pytest.raises(Exception) as duplicate:
-        album_cases.create(repo, {**other, "title": first["title"].upper(), "artist": first["artist"]})
+        album_cases.create(repo, AlbumFields(**{**other, "title": first["title"].upper(), "artist": first["artist"]}))
     assert getattr(duplicate.value, "code", None) == "duplicate_album"
 
 
@@ -146,10 +147,10 @@ def test_admin_changes_are_never_overwritten(aws, some):
     first, second, third = sorted(some, key=lambda e: e["rank"])[:3]
     # An admin took the first seed album's rank for another album ...
     squatter = album_cases.create(
-        repo, {"rank": first["rank"], "title": "Not In The Seed", "artist": "Admin", "year": 2001, "genre": "Jazz"}
+        repo, AlbumFields(rank=first["rank"], title="Not In The Seed", artist="Admin", year=2001, genre="Jazz")
     )
     # ... and created the second seed album by hand at another rank.
-    by_hand = album_cases.create(repo, {**second, "rank": 77_777, "title": second["title"].lower()})
+    by_hand = album_cases.create(repo, AlbumFields(**{**second, "rank": 77_777, "title": second["title"].lower()}))
     written, skipped = seed(repo, some, progress=False)
     assert (written, skipped) == (len(some) - 2, 2)
     assert repo.get(squatter.album_id) == squatter
@@ -161,7 +162,7 @@ def test_admin_changes_are_never_overwritten(aws, some):
 
     # An edit of a seeded album survives a re-seed too.
     seeded = next(a for a in albums if a.rank == third["rank"])
-    edited = album_cases.update(repo, seeded.album_id, {"genre": "Edited", "rank": 88_888})
+    edited = album_cases.update(repo, seeded.album_id, AlbumPatch(genre="Edited", rank=88_888))
     assert seed(repo, some, progress=False) == (0, len(some))
     assert repo.get(seeded.album_id) == edited
     assert not [a for a in every_album(repo) if a.rank == third["rank"]]

@@ -1,8 +1,8 @@
 """API.md's "Users" table, and the whole path from registration to account deletion."""
 
 from chalicelib import services
-from tests.functional.test_auth import assert_problem
 from tests.support.api import STRONG_PASSWORD
+from tests.support.problems import assert_problem
 
 SECRET_WORDS = ("password", "hash", "argon2", "code", "digest", "token")
 
@@ -69,7 +69,7 @@ def test_users_list_is_for_admins_oldest_first_and_paginated(api, clock):
         tokens[name] = api.signup(name)["access_token"]
         clock.advance(1)
     assert_problem(api.get("/users", tokens["fay"]), 403, "forbidden")
-    services.identity().add_to_group("eddy", "admin")
+    services.accounts().grant("eddy", "admin")
     seen, cursor = [], None
     while True:
         path = "/users?limit=2" + (f"&next={cursor}" if cursor else "")
@@ -87,7 +87,7 @@ def test_users_list_is_for_admins_oldest_first_and_paginated(api, clock):
 
 def test_users_list_bad_limit_and_cursor(api):
     token = api.signup("joe")["access_token"]
-    services.identity().add_to_group("joe", "admin")
+    services.accounts().grant("joe", "admin")
     assert_problem(api.get("/users?limit=0", token), 400, "validation_error")
     assert_problem(api.get("/users?limit=101", token), 400, "validation_error")
     assert_problem(api.get("/users?next=garbage", token), 400, "invalid_cursor")
@@ -101,7 +101,7 @@ def test_get_user_self_admin_and_others(api):
     assert api.get("/users/KIM", kim).status == 200
     assert_problem(api.get("/users/kim", lou), 403, "forbidden")
     assert_problem(api.get("/users/nobody", lou), 403, "forbidden")
-    services.identity().add_to_group("lou", "admin")
+    services.accounts().grant("lou", "admin")
     assert api.get("/users/kim", lou).json["email"] == "kim@example.com"
     assert_problem(api.get("/users/nobody", lou), 404, "not_found")
     assert_problem(api.get("/users/kim"), 401, "invalid_token")
@@ -109,7 +109,7 @@ def test_get_user_self_admin_and_others(api):
 
 def test_admin_group_shows_in_profile_and_new_tokens(api):
     api.signup("max")
-    services.identity().add_to_group("max", "admin")
+    services.accounts().grant("max", "admin")
     tokens = api.post("/auth/login", {"username": "max", "password": STRONG_PASSWORD}).json
     assert api.get("/users/me", tokens["access_token"]).json["groups"] == ["admin"]
 

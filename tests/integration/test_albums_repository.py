@@ -13,9 +13,11 @@ import pytest
 
 from chalicelib import albums as album_cases
 from chalicelib import services
+from chalicelib.bodies import etag
 from chalicelib.config import get_settings
 from chalicelib.errors import DuplicateAlbum, InvalidCursor, NotFound, RankTaken, VersionConflict
 from chalicelib.repository.albums import AlbumRecord, AlbumRepository, name_key
+from chalicelib.shapes import AlbumFields, AlbumPatch
 from tests.support.concurrency import race as race_threads
 
 THREADS = 8
@@ -63,7 +65,7 @@ def test_list_works_on_real_dynamodb(repo, local_db):
     """Regression: `catalog` is a DynamoDB reserved word (moto does not care)."""
     assert repo.is_empty()
     for rank in (3, 1, 2):
-        album_cases.create(repo, {**PET_SOUNDS, "rank": rank, "title": f"Title {rank}"})
+        album_cases.create(repo, AlbumFields(**{**PET_SOUNDS, "rank": rank, "title": f"Title {rank}"}))
     page = repo.list(2, None)
     assert [a.rank for a in page.items] == [1, 2]
     assert page.last_key
@@ -72,7 +74,7 @@ def test_list_works_on_real_dynamodb(repo, local_db):
 
 
 def test_a_start_key_of_the_wrong_shape_is_an_invalid_cursor(repo, local_db):
-    album_cases.create(repo, PET_SOUNDS)
+    album_cases.create(repo, AlbumFields(**PET_SOUNDS))
     for key in ({"pk": {"S": "USER#bob"}, "sk": {"S": "PROFILE"}}, {"gsi1pk": {"S": "USERS"}, "gsi1sk": {"S": "x"}}):
         with pytest.raises(InvalidCursor):
             repo.list(5, key)
@@ -80,7 +82,7 @@ def test_a_start_key_of_the_wrong_shape_is_an_invalid_cursor(repo, local_db):
 
 def test_eight_creates_at_one_rank_exactly_one_wins(repo, local_db):
     def attempt(i: int) -> AlbumRecord:
-        return album_cases.create(repo, {**PET_SOUNDS, "rank": 42, "title": f"Contender {i}"})
+        return album_cases.create(repo, AlbumFields(**{**PET_SOUNDS, "rank": 42, "title": f"Contender {i}"}))
 
     results = race(attempt)
     winners = [r for r in results if isinstance(r, AlbumRecord)]
@@ -94,7 +96,7 @@ def test_eight_creates_at_one_rank_exactly_one_wins(repo, local_db):
 def test_eight_creates_of_one_name_exactly_one_wins(repo, local_db):
     results = race(
         lambda i: album_cases.create(
-            repo, {**PET_SOUNDS, "rank": 100 + i, "title": "pet sounds" if i % 2 else "PET SOUNDS"}
+            repo, AlbumFields(**{**PET_SOUNDS, "rank": 100 + i, "title": "pet sounds" if i % 2 else "PET SOUNDS"})
         )
     )
     winners = [r for r in results if isinstance(r, AlbumRecord)]
@@ -107,10 +109,10 @@ def test_concurrent_patches_of_different_fields_all_land(repo, local_db):
     """Without If-Match, update() re-reads and retries (PATCH_ATTEMPTS times). A writer
     loses a round only to another writer's success, so with at most PATCH_ATTEMPTS
     concurrent writers every PATCH is guaranteed to succeed, and none is lost."""
-    album = album_cases.create(repo, PET_SOUNDS)
+    album = album_cases.create(repo, AlbumFields(**PET_SOUNDS))
     changes = [{"rank": 9}, {"title": "Smile"}, {"artist": "Brian Wilson"}, {"year": 1967}, {"genre": "Baroque Pop"}]
     assert len(changes) <= album_cases.PATCH_ATTEMPTS
-    results = race(lambda i: album_cases.update(repo, album.album_id, changes[i]), len(changes))
+    results = race(lambda i: album_cases.update(repo, album.album_id, AlbumPatch(**changes[i])), len(changes))
     assert all(isinstance(r, AlbumRecord) for r in results), results
     final = repo.get(album.album_id)
     assert final is not None
@@ -130,8 +132,10 @@ def test_eight_concurrent_patches_never_lose_an_update(repo, local_db):
     """More writers than attempts: each PATCH either lands or is refused with
     VersionConflict (409), never silently overwritten. Every success gets its own version,
     and the album ends as the last success left it, with claims to match."""
-    album = album_cases.create(repo, PET_SOUNDS)
-    results = race(lambda i: album_cases.update(repo, album.album_id, {"title": f"Take {i}", "genre": f"G{i}"}))
+    album = album_cases.create(repo, AlbumFields(**PET_SOUNDS))
+    results = race(
+        lambda i: album_cases.update(repo, album.album_id, AlbumPatch(**{"title": f"Take {i}", "genre": f"G{i}"}))
+    )
     successes = [r for r in results if isinstance(r, AlbumRecord)]
     failures = [r for r in results if not isinstance(r, AlbumRecord)]
     assert all(isinstance(r, VersionConflict) for r in failures), failures
@@ -146,9 +150,11 @@ def test_eight_concurrent_patches_never_lose_an_update(repo, local_db):
 
 
 def test_with_if_match_exactly_one_of_eight_wins(repo, local_db):
-    album = album_cases.create(repo, PET_SOUNDS)
-    tag = album_cases.etag(album)
-    results = race(lambda i: album_cases.update(repo, album.album_id, {"genre": f"Genre {i}", "rank": 50 + i}, tag))
+    album = album_cases.create(repo, AlbumFields(**PET_SOUNDS))
+    tag = etag(album)
+    results = race(
+        lambda i: album_cases.update(repo, album.album_id, AlbumPatch(**{"genre": f"Genre {i}", "rank": 50 + i}), tag)
+    )
     winners = [r for r in results if isinstance(r, AlbumRecord)]
     assert len(winners) == 1, results
     assert all(isinstance(r, VersionConflict) for r in results if r is not winners[0]), results
@@ -158,20 +164,20 @@ def test_with_if_match_exactly_one_of_eight_wins(repo, local_db):
 
 
 def test_stale_if_match_is_refused_and_current_one_accepted(repo, local_db):
-    album = album_cases.create(repo, PET_SOUNDS)
-    changed = album_cases.update(repo, album.album_id, {"genre": "Rock"}, album_cases.etag(album))
+    album = album_cases.create(repo, AlbumFields(**PET_SOUNDS))
+    changed = album_cases.update(repo, album.album_id, AlbumPatch(**{"genre": "Rock"}), etag(album))
     with pytest.raises(VersionConflict):
-        album_cases.update(repo, album.album_id, {"genre": "Jazz"}, album_cases.etag(album))
+        album_cases.update(repo, album.album_id, AlbumPatch(**{"genre": "Jazz"}), etag(album))
     with pytest.raises(VersionConflict):
-        album_cases.delete(repo, album.album_id, album_cases.etag(album))
+        album_cases.delete(repo, album.album_id, etag(album))
     assert repo.get(album.album_id) == changed
-    album_cases.delete(repo, album.album_id, album_cases.etag(changed))
+    album_cases.delete(repo, album.album_id, etag(changed))
     assert repo.get(album.album_id) is None
 
 
 def test_replace_with_a_stale_record_is_a_version_conflict(repo, local_db):
-    album = album_cases.create(repo, PET_SOUNDS)
-    album_cases.update(repo, album.album_id, {"rank": 2})
+    album = album_cases.create(repo, AlbumFields(**PET_SOUNDS))
+    album_cases.update(repo, album.album_id, AlbumPatch(**{"rank": 2}))
     from dataclasses import replace
 
     with pytest.raises(VersionConflict):
@@ -180,46 +186,46 @@ def test_replace_with_a_stale_record_is_a_version_conflict(repo, local_db):
 
 
 def test_rank_move_frees_the_old_rank(repo, local_db):
-    album = album_cases.create(repo, PET_SOUNDS)
-    moved = album_cases.update(repo, album.album_id, {"rank": 2})
+    album = album_cases.create(repo, AlbumFields(**PET_SOUNDS))
+    moved = album_cases.update(repo, album.album_id, AlbumPatch(**{"rank": 2}))
     assert moved.rank == 2
     assert claims(local_db, "RANK#") == {"RANK#2": album.album_id}
-    other = album_cases.create(repo, {**PET_SOUNDS, "title": "Smile"})  # takes rank 1
+    other = album_cases.create(repo, AlbumFields(**{**PET_SOUNDS, "title": "Smile"}))  # takes rank 1
     with pytest.raises(RankTaken):
-        album_cases.update(repo, other.album_id, {"rank": 2})
+        album_cases.update(repo, other.album_id, AlbumPatch(**{"rank": 2}))
     assert claims(local_db, "RANK#") == {"RANK#1": other.album_id, "RANK#2": album.album_id}
     assert_consistent(local_db, repo)
 
 
 def test_name_change_frees_the_old_name(repo, local_db):
-    album = album_cases.create(repo, PET_SOUNDS)
-    album_cases.update(repo, album.album_id, {"title": "Smile", "artist": "Brian Wilson"})
-    again = album_cases.create(repo, {**PET_SOUNDS, "rank": 2})
+    album = album_cases.create(repo, AlbumFields(**PET_SOUNDS))
+    album_cases.update(repo, album.album_id, AlbumPatch(**{"title": "Smile", "artist": "Brian Wilson"}))
+    again = album_cases.create(repo, AlbumFields(**{**PET_SOUNDS, "rank": 2}))
     with pytest.raises(DuplicateAlbum):
-        album_cases.update(repo, again.album_id, {"title": "SMILE", "artist": "brian wilson"})
+        album_cases.update(repo, again.album_id, AlbumPatch(**{"title": "SMILE", "artist": "brian wilson"}))
     assert len(assert_consistent(local_db, repo)) == 2
 
 
 def test_delete_frees_both_claims(repo, local_db):
-    album = album_cases.create(repo, PET_SOUNDS)
-    keep = album_cases.create(repo, {**PET_SOUNDS, "rank": 2, "title": "Smile"})
+    album = album_cases.create(repo, AlbumFields(**PET_SOUNDS))
+    keep = album_cases.create(repo, AlbumFields(**{**PET_SOUNDS, "rank": 2, "title": "Smile"}))
     album_cases.delete(repo, album.album_id)
     assert all_items(local_db) and all(i.get("album_id", {}).get("S") == keep.album_id for i in all_items(local_db))
     with pytest.raises(NotFound):
         album_cases.get(repo, album.album_id)
     with pytest.raises(NotFound):
         album_cases.delete(repo, album.album_id)
-    again = album_cases.create(repo, PET_SOUNDS)
+    again = album_cases.create(repo, AlbumFields(**PET_SOUNDS))
     assert sorted(a.album_id for a in assert_consistent(local_db, repo)) == sorted([again.album_id, keep.album_id])
 
 
 def test_a_rank_move_races_a_create_for_the_same_rank(repo, local_db):
-    mover = album_cases.create(repo, PET_SOUNDS)
+    mover = album_cases.create(repo, AlbumFields(**PET_SOUNDS))
 
     def act(i: int) -> Any:
         if i == 0:
-            return album_cases.update(repo, mover.album_id, {"rank": 7})
-        return album_cases.create(repo, {**PET_SOUNDS, "rank": 7, "title": f"Newcomer {i}"})
+            return album_cases.update(repo, mover.album_id, AlbumPatch(**{"rank": 7}))
+        return album_cases.create(repo, AlbumFields(**{**PET_SOUNDS, "rank": 7, "title": f"Newcomer {i}"}))
 
     results = race(act)
     winners = [r for r in results if isinstance(r, AlbumRecord)]
@@ -230,12 +236,12 @@ def test_a_rank_move_races_a_create_for_the_same_rank(repo, local_db):
 
 
 def test_concurrent_delete_and_patch(repo, local_db):
-    album = album_cases.create(repo, PET_SOUNDS)
+    album = album_cases.create(repo, AlbumFields(**PET_SOUNDS))
 
     def act(i: int) -> Any:
         if i == 0:
             return album_cases.delete(repo, album.album_id)
-        return album_cases.update(repo, album.album_id, {"genre": f"G{i}"})
+        return album_cases.update(repo, album.album_id, AlbumPatch(**{"genre": f"G{i}"}))
 
     results = race(act)
     assert all(r is None or isinstance(r, AlbumRecord | NotFound | VersionConflict) for r in results), results
@@ -261,7 +267,7 @@ def local_api(local_db: Any, app_env: Path) -> Iterator[Any]:
 
 def test_album_routes_on_real_dynamodb(local_api):
     token = local_api.signup("alice")["access_token"]
-    services.identity().add_to_group("alice", "admin")
+    services.accounts().grant("alice", "admin")
     created = local_api.post("/albums", PET_SOUNDS, token=token)
     assert created.status == 201, created.json
     album_id = created.json["album_id"]
@@ -290,5 +296,5 @@ def test_timing_of_one_create(repo, local_db):
     """Not a benchmark; a guard against a create that got accidentally chatty."""
     started = time.perf_counter()
     for i in range(20):
-        album_cases.create(repo, {**PET_SOUNDS, "rank": 1000 + i, "title": str(uuid.uuid4())})
+        album_cases.create(repo, AlbumFields(**{**PET_SOUNDS, "rank": 1000 + i, "title": str(uuid.uuid4())}))
     assert time.perf_counter() - started < 20

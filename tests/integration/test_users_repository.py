@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.codes import StoredCode
 from chalicelib.config import get_settings
 from chalicelib.errors import EmailTaken, UsernameTaken
+from chalicelib.identity.builtin.codes import StoredCode
 from chalicelib.repository.users import RefreshRecord, UserRecord, UserRepository
 from tests.support.concurrency import race as race_threads
 
@@ -88,22 +88,20 @@ def test_code_failures_count_only_against_the_same_code(repo):
 def test_session_round_trip_in_one_batch_get(repo):
     user = record("eve", "eve@example.com")
     repo.create(user)
-    repo.start_session(user, RefreshRecord("eve", "h" * 64, 2_000, 9_999_999_999), new_hash=None)
+    repo.start_session(RefreshRecord("eve", "h" * 64, 2_000, 9_999_999_999), new_hash=None)
     found_user, found_refresh = repo.get_with_refresh("eve", "h" * 64)
     assert found_user is not None and found_user.username == "eve"
     assert found_refresh is not None and found_refresh.issued_ms == 2_000
     assert repo.get_with_refresh("eve", "x" * 64)[1] is None
 
 
-def test_failed_logins_and_reset_in_the_session_write(repo):
+def test_hash_upgrade_rides_in_the_session_write(repo):
     user = record("finn", "finn@example.com")
     repo.create(user)
-    repo.count_login_failure("finn", 5, 123_456, seen=0)
-    locked = repo.get("finn")
-    assert locked is not None and locked.failed_logins == 5 and locked.locked_until_ms == 123_456
-    repo.start_session(locked, RefreshRecord("finn", "r" * 64, 3_000, 9_999_999_999), new_hash="$argon2id$new")
-    fresh = repo.get("finn")
-    assert fresh is not None and fresh.failed_logins == 0 and fresh.password_hash == "$argon2id$new"
+    repo.start_session(RefreshRecord("finn", "r" * 64, 3_000, 9_999_999_999), new_hash="$argon2id$new")
+    fresh, refresh = repo.get_with_refresh("finn", "r" * 64)
+    assert fresh is not None and fresh.password_hash == "$argon2id$new"
+    assert refresh is not None and refresh.issued_ms == 3_000
 
 
 def test_list_is_oldest_first_across_pages(repo):

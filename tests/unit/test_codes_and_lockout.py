@@ -1,5 +1,5 @@
-from chalicelib import codes
-from chalicelib.identity.builtin import lock_seconds
+from chalicelib.accounts import lock_seconds
+from chalicelib.identity.builtin import codes
 
 KEY = "k" * 40
 

@@ -1,4 +1,4 @@
-"""Signed pagination cursors (chalicelib.http): a cursor names its list, carries the
+"""Signed page tokens (chalicelib.paging): a cursor names its list, carries the
 DynamoDB key to continue from, is MAC'd with the server key and expires."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib import http
+from chalicelib import paging
 from chalicelib.errors import InvalidCursor
 
 SECRET = "unit-test-secret-" + "s" * 32
@@ -24,7 +24,7 @@ KEY = {
 def forge(payload: Any, secret: str = SECRET) -> str:
     """A cursor built exactly as encode_cursor builds one, from any payload."""
     raw = payload if isinstance(payload, bytes) else json.dumps(payload, separators=(",", ":")).encode()
-    return f"{http._b64(raw)}.{http._b64(http._mac(secret, raw))}"
+    return f"{paging._b64(raw)}.{paging._b64(paging.PageTokens(secret)._mac(raw))}"
 
 
 B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -37,77 +37,77 @@ def flip(char: str) -> str:
 
 
 def test_round_trip_returns_the_key():
-    cursor = http.encode_cursor(SECRET, "albums", KEY)
+    cursor = paging.PageTokens(SECRET).encode("albums", KEY)
     assert isinstance(cursor, str)
-    assert http.decode_cursor(SECRET, "albums", cursor) == KEY
+    assert paging.PageTokens(SECRET).decode("albums", cursor) == KEY
 
 
 def test_cursor_is_url_safe_and_opaque():
-    cursor = http.encode_cursor(SECRET, "albums", KEY)
+    cursor = paging.PageTokens(SECRET).encode("albums", KEY)
     assert cursor is not None
     assert set(cursor) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
     assert "ALBUM#" not in cursor
 
 
 def test_no_key_means_no_cursor_and_no_cursor_means_first_page():
-    assert http.encode_cursor(SECRET, "albums", None) is None
-    assert http.encode_cursor(SECRET, "albums", {}) is None
-    assert http.decode_cursor(SECRET, "albums", None) is None
-    assert http.decode_cursor(SECRET, "albums", "") is None
+    assert paging.PageTokens(SECRET).encode("albums", None) is None
+    assert paging.PageTokens(SECRET).encode("albums", {}) is None
+    assert paging.PageTokens(SECRET).decode("albums", None) is None
+    assert paging.PageTokens(SECRET).decode("albums", "") is None
 
 
 def test_cursor_of_another_list_is_refused():
-    cursor = http.encode_cursor(SECRET, "users", KEY)
+    cursor = paging.PageTokens(SECRET).encode("users", KEY)
     with pytest.raises(InvalidCursor):
-        http.decode_cursor(SECRET, "albums", cursor)
+        paging.PageTokens(SECRET).decode("albums", cursor)
 
 
 def test_cursor_signed_with_another_key_is_refused():
-    cursor = http.encode_cursor("another-secret-" + "x" * 32, "albums", KEY)
+    cursor = paging.PageTokens("another-secret-" + "x" * 32).encode("albums", KEY)
     with pytest.raises(InvalidCursor):
-        http.decode_cursor(SECRET, "albums", cursor)
+        paging.PageTokens(SECRET).decode("albums", cursor)
 
 
 def test_tampered_payload_is_refused():
-    cursor = http.encode_cursor(SECRET, "albums", KEY)
+    cursor = paging.PageTokens(SECRET).encode("albums", KEY)
     assert cursor is not None
     payload_b64, mac_b64 = cursor.split(".")
-    payload = json.loads(http._unb64(payload_b64))
+    payload = json.loads(paging._unb64(payload_b64))
     payload["k"]["rank"] = {"N": "8"}  # skip ahead without a valid MAC
-    tampered = f"{http._b64(json.dumps(payload, separators=(',', ':')).encode())}.{mac_b64}"
+    tampered = f"{paging._b64(json.dumps(payload, separators=(',', ':')).encode())}.{mac_b64}"
     with pytest.raises(InvalidCursor):
-        http.decode_cursor(SECRET, "albums", tampered)
+        paging.PageTokens(SECRET).decode("albums", tampered)
 
 
 @pytest.mark.parametrize("position", [0, 5, -3, -1])
 def test_flipped_character_is_refused(position):
-    cursor = http.encode_cursor(SECRET, "albums", KEY)
+    cursor = paging.PageTokens(SECRET).encode("albums", KEY)
     assert cursor is not None
     chars = list(cursor)
     if chars[position] == ".":
         position += 1
     chars[position] = flip(chars[position])
     with pytest.raises(InvalidCursor):
-        http.decode_cursor(SECRET, "albums", "".join(chars))
+        paging.PageTokens(SECRET).decode("albums", "".join(chars))
 
 
 def test_expired_cursor_is_refused_with_its_own_detail():
-    issued = int(time.time()) - http.CURSOR_TTL_SECONDS - 5
+    issued = int(time.time()) - paging.TOKEN_TTL_SECONDS - 5
     cursor = forge({"l": "albums", "k": KEY, "t": issued})
     with pytest.raises(InvalidCursor) as caught:
-        http.decode_cursor(SECRET, "albums", cursor)
+        paging.PageTokens(SECRET).decode("albums", cursor)
     assert "expired" in caught.value.detail
 
 
 def test_cursor_just_inside_its_lifetime_is_accepted():
-    issued = int(time.time()) - http.CURSOR_TTL_SECONDS + 60
-    assert http.decode_cursor(SECRET, "albums", forge({"l": "albums", "k": KEY, "t": issued})) == KEY
+    issued = int(time.time()) - paging.TOKEN_TTL_SECONDS + 60
+    assert paging.PageTokens(SECRET).decode("albums", forge({"l": "albums", "k": KEY, "t": issued})) == KEY
 
 
 def test_cursor_from_the_future_is_refused():
     cursor = forge({"l": "albums", "k": KEY, "t": int(time.time()) + 3600})
     with pytest.raises(InvalidCursor):
-        http.decode_cursor(SECRET, "albums", cursor)
+        paging.PageTokens(SECRET).decode("albums", cursor)
 
 
 @pytest.mark.parametrize("issued", [None, "0", 1.5, True])
@@ -116,7 +116,7 @@ def test_cursor_without_an_integer_time_is_refused(issued):
     if issued is not None:
         payload["t"] = issued
     with pytest.raises(InvalidCursor):
-        http.decode_cursor(SECRET, "albums", forge(payload))
+        paging.PageTokens(SECRET).decode("albums", forge(payload))
 
 
 @pytest.mark.parametrize(
@@ -125,7 +125,7 @@ def test_cursor_without_an_integer_time_is_refused(issued):
 )
 def test_garbage_is_refused(garbage):
     with pytest.raises(InvalidCursor):
-        http.decode_cursor(SECRET, "albums", garbage)
+        paging.PageTokens(SECRET).decode("albums", garbage)
 
 
 def test_too_long_cursor_is_refused_before_any_work():
@@ -134,21 +134,21 @@ def test_too_long_cursor_is_refused_before_any_work():
     cursor = forge({"l": "albums", "k": big_key, "t": int(time.time())})
     assert len(cursor) > 2048
     with pytest.raises(InvalidCursor):
-        http.decode_cursor(SECRET, "albums", cursor)
+        paging.PageTokens(SECRET).decode("albums", cursor)
 
 
 @pytest.mark.parametrize("payload", [[1, 2, 3], "albums", 42, None])
 def test_signed_non_object_payload_is_refused(payload):
     with pytest.raises(InvalidCursor):
-        http.decode_cursor(SECRET, "albums", forge(payload))
+        paging.PageTokens(SECRET).decode("albums", forge(payload))
 
 
 @pytest.mark.parametrize("key", [None, [], "ALBUM#x", 7])
 def test_signed_payload_whose_key_is_not_an_object_is_refused(key):
     with pytest.raises(InvalidCursor):
-        http.decode_cursor(SECRET, "albums", forge({"l": "albums", "k": key, "t": int(time.time())}))
+        paging.PageTokens(SECRET).decode("albums", forge({"l": "albums", "k": key, "t": int(time.time())}))
 
 
 def test_signed_payload_that_is_not_json_is_refused():
     with pytest.raises(InvalidCursor):
-        http.decode_cursor(SECRET, "albums", forge(b"\xff\xfe not json"))
+        paging.PageTokens(SECRET).decode("albums", forge(b"\xff\xfe not json"))

@@ -1,5 +1,6 @@
-from chalicelib import passwords
-from chalicelib.passwords import PasswordHasher, make_context, password_problems
+from chalicelib import password_policy as passwords
+from chalicelib.identity.builtin.hashing import PasswordHasher, make_context
+from chalicelib.password_policy import password_problems
 
 
 def test_blocklist_is_large_and_lowercase():

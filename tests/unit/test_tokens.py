@@ -6,7 +6,7 @@ import jwt
 import pytest
 
 from chalicelib.errors import InvalidToken
-from chalicelib.tokens import TokenService, TokenSubject
+from chalicelib.identity.builtin.tokens import TokenService, TokenSubject
 
 SECRET = "s" * 48
 SUBJECT = TokenSubject("sub-1", "alice", "alice@example.com", True, ("admin",))

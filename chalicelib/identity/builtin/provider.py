@@ -4,24 +4,21 @@ DynamoDB round trips per call (the repository makes exactly these):
   register        1 TransactWriteItems (user + email claim)
   confirm         1 GetItem + 1 UpdateItem
   login           1 GetItem (+1 GetItem when signing in by email) + 1 PutItem, or a
-                  TransactWriteItems when failures must be reset or the hash upgraded
+                  TransactWriteItems when the hash is upgraded
   refresh         1 BatchGetItem (user + refresh token)
   logout          1 UpdateItem (the cut-off)  [+ the authenticate read]
-  authenticate    1 GetItem (revocation cut-off, current groups, the profile)
+  authenticate    1 GetItem (revocation cut-off, current groups)
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import math
 import re
 import secrets
 import uuid
 from dataclasses import replace
-from typing import Any
 
-from chalicelib import codes
 from chalicelib.clock import Clock, SystemClock
 from chalicelib.errors import (
     AlreadyConfirmed,
@@ -32,27 +29,20 @@ from chalicelib.errors import (
     NotFound,
     TooManyRequests,
     UserNotConfirmed,
-    ValidationError,
 )
-from chalicelib.identity import Principal, Profile, ProfilePage, Registration, TokenSet
+from chalicelib.identity import PasswordCheck, Principal, Profile, ProfilePage, Registration, TokenSet
+from chalicelib.identity.builtin import codes
+from chalicelib.identity.builtin.hashing import PasswordHasher
+from chalicelib.identity.builtin.tokens import TokenService, TokenSubject
 from chalicelib.mail import Mailer
-from chalicelib.passwords import PasswordHasher, password_problems
+from chalicelib.paging import PageTokens
 from chalicelib.repository.users import RefreshRecord, UserRecord, UserRepository
-from chalicelib.tokens import TokenService, TokenSubject
+from chalicelib.validation import USERNAME_PATTERN, USERNAME_RE
 
 log = logging.getLogger("bandstand.identity")
 
-LOCK_AFTER_FAILURES = 5
-LOCK_MAX_SECONDS = 15 * 60
-RESEND_INTERVAL_SECONDS = 60  # one code email a minute per user: no mail-bombing
-REFRESH_TOKEN_RE = re.compile(r"^([a-z0-9][a-z0-9._-]{2,31})\.([A-Za-z0-9_-]{43})$")
-
-
-def lock_seconds(failures: int) -> int:
-    """Cognito-style lockout: after 5 straight failures, 1 s, doubling to at most 15 min."""
-    if failures < LOCK_AFTER_FAILURES:
-        return 0
-    return int(min(2 ** (failures - LOCK_AFTER_FAILURES), LOCK_MAX_SECONDS))
+# "<username>.<43 url-safe chars>": the name says whose record to check in one read.
+REFRESH_TOKEN_RE = re.compile(rf"^({USERNAME_PATTERN})\.([A-Za-z0-9_-]{{43}})$")
 
 
 def to_profile(user: UserRecord) -> Profile:
@@ -72,6 +62,7 @@ class BuiltinIdentityProvider:
         tokens: TokenService,
         mailer: Mailer,
         secret_key: str,
+        page_tokens: PageTokens,
         hasher: PasswordHasher | None = None,
         clock: Clock | None = None,
         refresh_token_seconds: int = 30 * 24 * 3600,
@@ -81,6 +72,7 @@ class BuiltinIdentityProvider:
         self._tokens = tokens
         self._mailer = mailer
         self._secret_key = secret_key
+        self._pages = page_tokens
         self._hasher = hasher or PasswordHasher()
         self._clock = clock or SystemClock()
         self._refresh_seconds = refresh_token_seconds
@@ -89,9 +81,6 @@ class BuiltinIdentityProvider:
     # -- registration ------------------------------------------------------------------
 
     def register(self, request: Registration) -> Profile:
-        problems = password_problems(request.password, request.username, request.email)
-        if problems:
-            raise ValidationError(problems, "The password does not meet the rules.")
         now = self._clock.now_ms()
         code, stored = codes.issue(self._secret_key, request.username, "confirm", now // 1000)
         user = UserRecord(
@@ -122,7 +111,7 @@ class BuiltinIdentityProvider:
 
     def resend_code(self, username: str) -> None:
         user = self._find(username)
-        if user is None or user.confirmed or self._recently_sent(user, "confirm"):
+        if user is None or user.confirmed:
             return  # the same 202 either way: no enumeration
         self._issue_and_send(user, "confirm")
 
@@ -133,23 +122,15 @@ class BuiltinIdentityProvider:
         if user is None:
             self._hasher.burn(password)
             raise InvalidCredentials()
-        now = self._clock.now_ms()
-        if user.locked_until_ms > now:
-            raise TooManyRequests(math.ceil((user.locked_until_ms - now) / 1000))
         ok, new_hash = self._hasher.verify(password, user.password_hash)
         if not ok:
-            failures = user.failed_logins + 1
-            lock = lock_seconds(failures)
-            self._users.count_login_failure(
-                user.username, failures, now + lock * 1000 if lock else 0, user.failed_logins
-            )
-            log.info("sign-in failed", extra={"user_sub": user.sub, "failures": failures})
             raise InvalidCredentials()
         if not user.confirmed:
             raise UserNotConfirmed()
+        now = self._clock.now_ms()
         secret = secrets.token_urlsafe(32)
         refresh = RefreshRecord(user.username, _digest(secret), now, now // 1000 + self._refresh_seconds)
-        self._users.start_session(user, refresh, new_hash)
+        self._users.start_session(refresh, new_hash)
         id_token, access_token = self._tokens.issue(self._subject(user), now)
         return TokenSet(id_token, access_token, self._tokens.lifetime_seconds, f"{user.username}.{secret}")
 
@@ -174,29 +155,31 @@ class BuiltinIdentityProvider:
     def logout(self, principal: Principal) -> None:
         self._users.revoke_sessions(principal.username, self._clock.now_ms())
 
-    def authenticate(self, access_token: str) -> tuple[Principal, Profile]:
+    def authenticate(self, access_token: str) -> Principal:
         claims = self._tokens.verify_access(access_token)
         user = self._users.get(claims.username)
         if user is None or user.sub != claims.sub or claims.issued_at_ms < user.tokens_valid_after_ms:
             raise InvalidToken()
         # Groups from the record, not the token: taking someone out of `admin` takes
         # effect at once instead of when their token expires.
-        return Principal(user.username, user.sub, user.groups, user.email), to_profile(user)
+        return Principal(user.username, user.sub, user.groups, user.email)
 
     # -- passwords ---------------------------------------------------------------------
 
     def forgot_password(self, username_or_email: str) -> None:
         user = self._find(username_or_email)
-        if user is None or not user.confirmed or self._recently_sent(user, "reset"):
+        if user is None or not user.confirmed:
             return
         self._issue_and_send(user, "reset")
 
-    def reset_password(self, username_or_email: str, code: str, new_password: str) -> None:
+    def reset_password(
+        self, username_or_email: str, code: str, new_password: str, password_check: PasswordCheck
+    ) -> None:
         user = self._find(username_or_email)
-        name = user.username if user else username_or_email.lower()
-        problems = password_problems(new_password, name, user.email if user else None, field="new_password")
-        if problems:
-            raise ValidationError(problems, "The new password does not meet the rules.")
+        if user is None:
+            password_check(username_or_email.strip().lower(), None)
+        else:
+            password_check(user.username, user.email)
         stored = self._check_code(user, "reset", code)
         assert user is not None
         new_hash = self._hasher.hash(new_password)
@@ -219,9 +202,9 @@ class BuiltinIdentityProvider:
         self._users.delete(principal.username, principal.email)
         log.info("user deleted", extra={"user_sub": principal.sub})
 
-    def list_users(self, limit: int, start_key: dict[str, Any] | None) -> ProfilePage:
-        page = self._users.list(limit, start_key)
-        return ProfilePage([to_profile(u) for u in page.items], page.last_key)
+    def list_users(self, limit: int, page_token: str | None) -> ProfilePage:
+        page = self._users.list(limit, self._pages.decode("users", page_token))
+        return ProfilePage([to_profile(u) for u in page.items], self._pages.encode("users", page.last_key))
 
     def add_to_group(self, username: str, group: str) -> None:
         if not self._users.add_group(username, group):
@@ -236,7 +219,7 @@ class BuiltinIdentityProvider:
             username = self._users.username_for_email(name)
             return self._users.get(username) if username else None
         name = name.lower()
-        if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{2,31}", name):
+        if not USERNAME_RE.fullmatch(name):
             return None  # can't exist; skip the read
         return self._users.get(name)
 
@@ -255,13 +238,6 @@ class BuiltinIdentityProvider:
             raise InvalidCode()
         assert user.code is not None
         return user.code
-
-    def _recently_sent(self, user: UserRecord, purpose: str) -> bool:
-        if user.code is None or user.code.purpose != purpose:
-            return False
-        ttl = codes.CONFIRM_TTL_SECONDS if purpose == "confirm" else codes.RESET_TTL_SECONDS
-        sent_at = user.code.expires_at - ttl
-        return self._clock.now_ms() // 1000 - sent_at < RESEND_INTERVAL_SECONDS
 
     def _issue_and_send(self, user: UserRecord, purpose: str) -> None:
         code, stored = codes.issue(self._secret_key, user.username, purpose, self._clock.now_ms() // 1000)

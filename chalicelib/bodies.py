@@ -1,0 +1,51 @@
+"""Response bodies, built from domain records into the shapes of chalicelib.shapes."""
+
+from __future__ import annotations
+
+from typing import Literal, cast
+
+from chalicelib.clock import iso_utc
+from chalicelib.identity import Profile, TokenSet
+from chalicelib.repository.albums import AlbumRecord
+from chalicelib.shapes import AlbumBody, ProfileBody, Tokens
+
+
+def profile_body(profile: Profile) -> ProfileBody:
+    return {
+        "username": profile.username,
+        "email": profile.email,
+        "full_name": profile.full_name,
+        "status": cast(Literal["UNCONFIRMED", "CONFIRMED"], profile.status),
+        "groups": list(profile.groups),
+        "created_at": iso_utc(profile.created_ms),
+    }
+
+
+def token_body(tokens: TokenSet) -> Tokens:
+    body: Tokens = {
+        "id_token": tokens.id_token,
+        "access_token": tokens.access_token,
+        "expires_in": tokens.expires_in,
+        "token_type": "Bearer",
+    }
+    if tokens.refresh_token is not None:
+        body["refresh_token"] = tokens.refresh_token
+    return body
+
+
+def album_body(album: AlbumRecord) -> AlbumBody:
+    return {
+        "album_id": album.album_id,
+        "rank": album.rank,
+        "title": album.title,
+        "artist": album.artist,
+        "year": album.year,
+        "genre": album.genre,
+        "created_at": iso_utc(album.created_ms),
+        "updated_at": iso_utc(album.updated_ms),
+    }
+
+
+def etag(album: AlbumRecord) -> str:
+    """The album's version: sent back in If-Match, it makes an edit conditional."""
+    return f'"{album.version}"'
