@@ -4,7 +4,6 @@
 // Problem codes that concern one field even when the API sends no errors[] for them.
 const CODE_FIELDS = {
   username_taken: "username",
-  email_taken: "email",
   invalid_code: "code",
   expired_code: "code",
   rank_taken: "rank",
@@ -157,4 +156,24 @@ export function formatWait(seconds) {
   const part = (n, unit) => `${n} ${unit}${n === 1 ? "" : "s"}`;
   if (!minutes) return part(rest, "second");
   return rest ? `${part(minutes, "minute")} ${part(rest, "second")}` : part(minutes, "minute");
+}
+
+/**
+ * Keep `button` disabled for `seconds` (a Retry-After wait), telling the time left
+ * through `say(text)` once a second; when the wait is over, enable it and say `done`.
+ */
+export function holdButton(button, seconds, say, done) {
+  let left = Math.max(1, Math.ceil(seconds));
+  button.disabled = true;
+  say(`You can ask again in ${formatWait(left)}.`);
+  const timer = window.setInterval(() => {
+    left -= 1;
+    if (left > 0) {
+      say(`You can ask again in ${formatWait(left)}.`);
+      return;
+    }
+    window.clearInterval(timer);
+    button.disabled = false;
+    say(done);
+  }, 1000);
 }

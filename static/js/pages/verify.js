@@ -1,6 +1,6 @@
 // Verify email (with Resend code) → Sign in.
 import { request } from "../api.js";
-import { clearErrors, formatWait, showErrors, showProblem, value, whileBusy } from "../forms.js";
+import { clearErrors, formatWait, holdButton, showErrors, showProblem, value, whileBusy } from "../forms.js";
 import { pageUrl, param, showNotice } from "../navigation.js";
 import * as rules from "../validation.js";
 
@@ -37,7 +37,9 @@ form.addEventListener("submit", async (event) => {
   });
 });
 
-document.getElementById("resend").addEventListener("click", async () => {
+const resend = document.getElementById("resend");
+
+resend.addEventListener("click", async () => {
   const name = value(form, "username").toLowerCase();
   const problem = rules.required(name, "username");
   if (problem) {
@@ -46,14 +48,23 @@ document.getElementById("resend").addEventListener("click", async () => {
   }
   clearErrors(form);
   notice.textContent = "";
+  let wait = null;
   await whileBusy(form, async () => {
     try {
       await request("/auth/resend-code", { method: "POST", body: { username: name } });
       notice.textContent = "If that account is waiting for verification, we emailed it a new code.";
     } catch (error) {
-      showProblem(form, error);
+      if (error.status === 429 && error.retryAfter != null) {
+        wait = error.retryAfter;
+      } else {
+        showProblem(form, error);
+      }
     }
   });
+  if (wait != null) {
+    // After whileBusy has restored the buttons: this one stays off until the wait is over.
+    holdButton(resend, wait, (text) => (notice.textContent = text), "You can ask for a new code now.");
+  }
 });
 
 function waitMessage(error) {
