@@ -7,7 +7,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from tests.support.api import STRONG_PASSWORD, latest_code
+from tests.support.api import STRONG_PASSWORD, latest_code, read_mail
 
 
 def call(base: str, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
@@ -70,3 +70,38 @@ def test_register_confirm_sign_in_sign_out_and_restart(make_stack):
         {"username": "newcomer", "email": "other@example.com", "password": STRONG_PASSWORD},
     )
     assert status == 409 and problem["code"] == "username_taken"
+
+
+def test_the_enumeration_safe_answers_over_real_http(make_stack):
+    """API.md's rules for a curious stranger, on the real server: a taken address signs up
+    like a fresh one (the owner gets a notice), mail requests are throttled for known and
+    unknown names alike, and unknown names lock like known ones."""
+    stack = make_stack()
+    api = stack.api_url
+    owner = {"username": "owner", "email": "owner@example.com", "password": STRONG_PASSWORD}
+    assert call(api, "POST", "/auth/register", owner)[0] == 201
+    status, body = call(
+        api,
+        "POST",
+        "/auth/register",
+        {"username": "stranger", "email": "OWNER@example.com", "password": STRONG_PASSWORD},
+    )
+    assert status == 201 and body == {
+        "username": "stranger",
+        "email": "OWNER@example.com",
+        "full_name": None,
+        "status": "UNCONFIRMED",
+    }
+    notices = [m for m in read_mail(stack.outbox_dir) if "tried to sign up" in str(m["Subject"])]
+    assert [m["To"] for m in notices] == ["OWNER@example.com"]
+
+    for name in ("owner", "nobody-here"):
+        assert call(api, "POST", "/auth/resend-code", {"username": name})[0] == 202
+        status, problem = call(api, "POST", "/auth/resend-code", {"username": name})
+        assert status == 429 and problem["code"] == "too_many_requests"
+
+    for name in ("owner", "nobody-here"):
+        answers = [
+            call(api, "POST", "/auth/login", {"username": name, "password": "wrong wrong wrong"})[0] for _ in range(6)
+        ]
+        assert answers == [401, 401, 401, 401, 401, 429], (name, answers)
