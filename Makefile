@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help dev test check seed admin fmt clean clean-data
+.PHONY: help dev test lint check seed admin fmt clean clean-data
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -31,11 +31,12 @@ dev: $(deps) ## run API, web app and DynamoDB Local (Ctrl-C stops all)
 test: $(deps) ## run the tests (PYTEST_ARGS="-k foo" to narrow)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-check: $(deps) ## lint, format check, type check, then the tests (what CI runs)
+lint: $(VENV)/.installed ## ruff, ruff format --check and mypy (CI runs this before the tests)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	$(PY) -m pytest $(PYTEST_ARGS)
+
+check: lint test ## lint, then the tests: exactly what CI runs
 
 seed: $(deps) ## load the album catalog into a running `make dev`
 	$(PY) scripts/devstack.py cli seed

@@ -48,10 +48,6 @@ class Settings:
     cognito_client_id: str | None = None
     cognito_endpoint: str | None = None  # a local emulator; None on AWS
 
-    @property
-    def is_local(self) -> bool:
-        return self.stage == "local"
-
 
 def _required(env: Mapping[str, str], name: str) -> str:
     value = env.get(name, "").strip()
