@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from chalicelib import services
+from tests.support.api import latest_code
 
 USERS_TABLE = "test-users"
 ALBUMS_TABLE = "test-albums"
@@ -31,6 +33,10 @@ class FakeClock:
 
 
 IDENTITY_BACKENDS = ["builtin"]
+# Per backend, how a test reads a mailed code, given the outbox folder.
+CODE_READERS: dict[str, Callable[[Path], Any]] = {
+    "builtin": lambda outbox: functools.partial(latest_code, outbox),
+}
 
 
 @pytest.fixture(params=IDENTITY_BACKENDS)
@@ -81,14 +87,14 @@ def aws(app_env: Path) -> Iterator[Any]:
 
 
 @pytest.fixture
-def api(aws: Any, app_env: Path) -> Iterator[Any]:
+def api(aws: Any, app_env: Path, identity_backend: str) -> Iterator[Any]:
     from chalice.test import Client
 
     from app import app
     from tests.support.api import Api
 
     with Client(app) as client:
-        yield Api(client, app_env)
+        yield Api(client, app_env, CODE_READERS[identity_backend](app_env))
 
 
 @pytest.fixture
