@@ -12,7 +12,7 @@ from typing import Any
 from chalice.app import Chalice, Request, Response
 
 from chalicelib import albums as album_cases
-from chalicelib import bodies, edge, http, services, shapes
+from chalicelib import authorizers, bodies, edge, http, services, shapes
 from chalicelib import validation as v
 from chalicelib.errors import BandstandError, Forbidden, InvalidToken
 from chalicelib.identity import Principal
@@ -23,6 +23,8 @@ app = Chalice(app_name="bandstand", configure_logs=False)  # our JSON logging in
 log = logging.getLogger("bandstand.http")
 ANY_CONTENT_TYPE = ["*/*"]  # the body check is ours (415 as a problem document)
 OPERATIONS = OperationTable()
+# API Gateway's Cognito authorizer on AWS stages that set API_AUTHORIZER=cognito; None locally.
+AUTHORIZER = authorizers.api_authorizer()
 
 
 def route(
@@ -59,7 +61,8 @@ def route(
                 log.exception("unhandled error", extra={"route": path})
                 return http.internal_error()
 
-        return app.route(path, methods=[method], content_types=ANY_CONTENT_TYPE)(guarded)
+        gate = {"authorizer": AUTHORIZER} if AUTHORIZER is not None and auth != "public" else {}
+        return app.route(path, methods=[method], content_types=ANY_CONTENT_TYPE, **gate)(guarded)
 
     return decorate
 
