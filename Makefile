@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help dev test lint check seed admin fmt clean clean-data
+.PHONY: help dev test lint check seed admin fmt clean clean-data package deploy destroy
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -23,7 +23,14 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-deps := $(VENV)/.installed node_modules/.installed
+# The template checkers (checkov) live in their own venv: their pins must not mix with ours.
+TOOLS := .venv-tools
+$(TOOLS)/.installed: requirements-tools.txt
+	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet -r requirements-tools.txt
+	touch $@
+
+deps := $(VENV)/.installed node_modules/.installed $(TOOLS)/.installed
 
 dev: $(deps) ## run API, web app and DynamoDB Local (Ctrl-C stops all)
 	$(PY) scripts/devstack.py
@@ -55,8 +62,26 @@ fmt: $(deps) ## format the code and apply safe lint fixes
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# -- AWS (README "Deploy to AWS"); STAGE is a stage of .chalice/config.json ---------------
+STAGE ?= dev
+AWS_REGION ?= us-east-1
+OUT ?= out
+export AWS_REGION
+
+package: $(VENV)/.installed ## write the SAM template and deployment.zip to out/: make package STAGE=prod
+	$(PY) -m infra.merge_template --stage $(STAGE) --out build/infra/merge-$(STAGE).json
+	rm -rf $(OUT)
+	AWS_DEFAULT_REGION=$(AWS_REGION) $(VENV)/bin/chalice package --stage $(STAGE) \
+		--merge-template build/infra/merge-$(STAGE).json $(OUT)
+
+deploy: package ## package, deploy the stack, upload the web app: make deploy STAGE=prod SENDER_EMAIL=...
+	$(PY) scripts/deploy.py deploy --stage $(STAGE) --out $(OUT)
+
+destroy: $(VENV)/.installed ## delete the stack (tables and user pool are kept): make destroy STAGE=prod
+	$(PY) scripts/deploy.py destroy --stage $(STAGE)
+
 clean: ## remove the venv, node_modules and caches (keeps .local data)
-	rm -rf $(VENV) node_modules build dist test-artifacts .pytest_cache .mypy_cache .ruff_cache static/config.js
+	rm -rf $(VENV) $(TOOLS) node_modules build dist out test-artifacts .pytest_cache .mypy_cache .ruff_cache static/config.js
 	find . -name __pycache__ -type d -not -path './.local/*' -prune -exec rm -rf {} +
 
 clean-data: ## delete local data: DynamoDB Local tables, outbox, JWT secret, logs

@@ -22,7 +22,7 @@ from chalicelib.config import ConfigError
 AUTHORIZER_NAME = "CognitoUserPool"
 # Access tokens from USER_PASSWORD_AUTH carry this scope; an authorizer with scopes
 # accepts access tokens only (without scopes it would want ID tokens).
-ACCESS_TOKEN_SCOPE = "aws.cognito.signin.user.admin"
+COGNITO_SCOPE = "aws.cognito.signin.user.admin"
 # The seam with the template: chalice needs an ARN list here, but the pool is created
 # by the same stack. infra/merge_template.py replaces this list in the packaged template
 # with the pool's `Fn::GetAtt UserPool.Arn`, and tests/infra checks that no placeholder
@@ -41,4 +41,4 @@ def api_authorizer(env: Mapping[str, str] | None = None) -> CognitoUserPoolAutho
         return None
     if env.get("STAGE", "").strip() == "local":
         raise ConfigError("the local stage cannot declare a Cognito authorizer: chalice local does not enforce it")
-    return CognitoUserPoolAuthorizer(AUTHORIZER_NAME, provider_arns=[POOL_ARN_PLACEHOLDER], scopes=[ACCESS_TOKEN_SCOPE])
+    return CognitoUserPoolAuthorizer(AUTHORIZER_NAME, provider_arns=[POOL_ARN_PLACEHOLDER], scopes=[COGNITO_SCOPE])

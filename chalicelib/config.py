@@ -63,18 +63,36 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default
     return value
 
 
-def _secret_key(env: Mapping[str, str]) -> str:
-    """The signing key: JWT_SECRET, or the file JWT_SECRET_FILE names (local stage)."""
+def _secret_key(env: Mapping[str, str], region: str) -> str:
+    """The signing key: JWT_SECRET, the file JWT_SECRET_FILE names (local stage), or the
+    SSM SecureString JWT_SECRET_PARAMETER names (AWS stages: never in clear in the
+    template or the environment)."""
     secret = env.get("JWT_SECRET", "").strip()
     path = env.get("JWT_SECRET_FILE", "").strip()
+    parameter = env.get("JWT_SECRET_PARAMETER", "").strip()
     if not secret and path:
         try:
             secret = Path(path).read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise ConfigError(f"cannot read JWT_SECRET_FILE: {exc.strerror}") from exc
+    if not secret and parameter:
+        secret = _ssm_secret(parameter, region)
     if len(secret) < 32:
-        raise ConfigError("JWT_SECRET (or JWT_SECRET_FILE) must hold at least 32 characters")
+        raise ConfigError("JWT_SECRET (or JWT_SECRET_FILE, JWT_SECRET_PARAMETER) must hold at least 32 characters")
     return secret
+
+
+def _ssm_secret(name: str, region: str) -> str:
+    """Read once per container, at start-up (settings are cached): one GetParameter."""
+    import boto3  # only AWS stages get here
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        response = boto3.client("ssm", region_name=region).get_parameter(Name=name, WithDecryption=True)
+    except (BotoCoreError, ClientError) as exc:
+        raise ConfigError(f"cannot read the signing key from SSM parameter {name}: {exc}") from exc
+    value: str = response["Parameter"]["Value"]
+    return value.strip()
 
 
 # "<region>_<id>", as Cognito names pools; the region part must match the stage's region.
@@ -128,7 +146,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         users_table=_required(env, "USERS_TABLE"),
         albums_table=_required(env, "ALBUMS_TABLE"),
         identity_backend=identity,
-        secret_key=_secret_key(env),
+        secret_key=_secret_key(env, region),
         jwt_issuer=env.get("JWT_ISSUER", f"bandstand-{stage}"),
         jwt_audience=env.get("JWT_AUDIENCE", f"bandstand-{stage}-web"),
         mailer=mailer,

@@ -54,7 +54,7 @@ def test_aws_stage_declares_the_authorizer_on_exactly_the_signed_in_routes(monke
     secured = {key for key, value in security.items() if value}
     assert secured == expected  # preflight OPTIONS and public routes stay open
     for key in expected:
-        assert security[key] == [{authorizers.AUTHORIZER_NAME: [authorizers.ACCESS_TOKEN_SCOPE]}]
+        assert security[key] == [{authorizers.AUTHORIZER_NAME: [authorizers.COGNITO_SCOPE]}]
     definition = document["securityDefinitions"][authorizers.AUTHORIZER_NAME]
     assert definition["x-amazon-apigateway-authtype"] == "cognito_user_pools"
     # The seam the packaging step fills in with the stack's own pool.
