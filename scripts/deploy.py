@@ -1,0 +1,344 @@
+"""Deploy Bandstand to AWS from `make package` output, or tear it down.
+
+    python scripts/deploy.py deploy --stage prod --out out --sender-email no-reply@example.com
+    python scripts/deploy.py destroy --stage prod
+
+deploy: makes sure the signing key exists in SSM (SecureString, never in the template),
+uploads deployment.zip and the template to an artifacts bucket, creates or updates the
+stack `bandstand-<stage>` through a change set (what `aws cloudformation deploy` does),
+writes config.js with the API URL and the pool ids, uploads static/ with the right
+content types, invalidates CloudFront and prints the site URL.
+destroy: empties the site bucket, deletes the stack and names what it keeps (the tables
+and the user pool have DeletionPolicy Retain).
+
+Every step takes its boto3 client as an argument, so tests drive them against moto.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import secrets
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: `python scripts/deploy.py`
+    sys.path.insert(0, str(ROOT))
+
+from scripts.static_server import MIME_TYPES, config_js  # noqa: E402
+
+CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
+# Pages and config.js must be fresh after a deploy; the rest may be cached a little.
+NO_CACHE = ("text/html; charset=utf-8",)
+API_STAGE = "api"  # api_gateway_stage in .chalice/config.json
+
+
+def stack_name(stage: str) -> str:
+    return f"bandstand-{stage}"
+
+
+# -- the signing key ------------------------------------------------------------------------
+
+
+def ensure_signing_key(ssm: Any, name: str) -> bool:
+    """Create the SecureString with a random key unless it exists. True when created."""
+    try:
+        ssm.get_parameter(Name=name)
+        return False
+    except ssm.exceptions.ParameterNotFound:
+        pass
+    ssm.put_parameter(
+        Name=name,
+        Value=secrets.token_urlsafe(48),
+        Type="SecureString",
+        Description="Bandstand signing key (cursors, code hashes; JWTs with the builtin backend)",
+        Overwrite=False,
+    )
+    return True
+
+
+# -- artifacts: the code and the template ---------------------------------------------------
+
+
+def ensure_artifact_bucket(s3: Any, bucket: str, region: str) -> None:
+    """A private, encrypted bucket for the packaged code and template."""
+    try:
+        s3.head_bucket(Bucket=bucket)
+        return
+    except s3.exceptions.ClientError:
+        pass
+    options = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    s3.create_bucket(Bucket=bucket, **options)
+    s3.put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    s3.put_bucket_encryption(
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+    )
+
+
+def upload_artifacts(s3: Any, bucket: str, out_dir: Path, stage: str) -> tuple[str, dict[str, Any]]:
+    """Upload deployment.zip (content-addressed) and the template that points at it.
+    Returns the template's S3 URL (templates over 51,200 bytes must come from S3)."""
+    code = (out_dir / "deployment.zip").read_bytes()
+    code_key = f"{stage}/deployment-{hashlib.sha256(code).hexdigest()[:16]}.zip"
+    s3.put_object(Bucket=bucket, Key=code_key, Body=code)
+    template = json.loads((out_dir / "sam.json").read_text(encoding="utf-8"))
+    for resource in template["Resources"].values():
+        if resource.get("Type") == "AWS::Serverless::Function":
+            resource["Properties"]["CodeUri"] = {"Bucket": bucket, "Key": code_key}
+    body = json.dumps(template).encode()
+    template_key = f"{stage}/sam-{hashlib.sha256(body).hexdigest()[:16]}.json"
+    s3.put_object(Bucket=bucket, Key=template_key, Body=body, ContentType="application/json")
+    return f"https://{bucket}.s3.amazonaws.com/{template_key}", template
+
+
+# -- the stack --------------------------------------------------------------------------------
+
+
+def stack_exists(cfn: Any, name: str) -> bool:
+    try:
+        stacks = cfn.describe_stacks(StackName=name)["Stacks"]
+    except cfn.exceptions.ClientError:
+        return False
+    return bool(stacks) and stacks[0]["StackStatus"] != "REVIEW_IN_PROGRESS"
+
+
+def deploy_stack(cfn: Any, name: str, template_url: str, parameters: dict[str, str], delay: int = 10) -> bool:
+    """Create or update through a change set; False when there was nothing to change."""
+    exists = stack_exists(cfn, name)
+    change_set = f"deploy-{int(time.time())}"
+    cfn.create_change_set(
+        StackName=name,
+        ChangeSetName=change_set,
+        ChangeSetType="UPDATE" if exists else "CREATE",
+        TemplateURL=template_url,
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+        Capabilities=CAPABILITIES,
+    )
+    try:
+        cfn.get_waiter("change_set_create_complete").wait(
+            StackName=name, ChangeSetName=change_set, WaiterConfig={"Delay": delay, "MaxAttempts": 120}
+        )
+    except Exception:
+        described = cfn.describe_change_set(StackName=name, ChangeSetName=change_set)
+        reason = described.get("StatusReason", "")
+        if "didn't contain changes" in reason or "No updates" in reason:
+            cfn.delete_change_set(StackName=name, ChangeSetName=change_set)
+            return False
+        raise
+    cfn.execute_change_set(StackName=name, ChangeSetName=change_set)
+    waiter = "stack_update_complete" if exists else "stack_create_complete"
+    cfn.get_waiter(waiter).wait(StackName=name, WaiterConfig={"Delay": delay, "MaxAttempts": 360})
+    return True
+
+
+def stack_outputs(cfn: Any, name: str) -> dict[str, str]:
+    stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+def stack_parameters(cfn: Any, name: str) -> dict[str, str]:
+    stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
+    return {p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters", [])}
+
+
+# -- the web app ------------------------------------------------------------------------------
+
+
+def web_config_js(outputs: dict[str, str]) -> str:
+    """config.js for AWS: the API URL (as locally) plus the pool ids."""
+    api = outputs["EndpointURL"].rstrip("/")
+    return (
+        config_js(api)
+        + f'export const COGNITO_USER_POOL_ID = "{outputs["UserPoolId"]}";\n'
+        + f'export const COGNITO_CLIENT_ID = "{outputs["UserPoolClientId"]}";\n'
+    )
+
+
+def content_type(path: Path) -> str:
+    return MIME_TYPES.get(path.suffix.lower(), "application/octet-stream")
+
+
+def site_files(static_dir: Path) -> Iterable[tuple[str, Path]]:
+    for path in sorted(static_dir.rglob("*")):
+        key = path.relative_to(static_dir).as_posix()
+        if path.is_file() and key != "config.js" and not any(part.startswith(".") for part in path.parts):
+            yield key, path
+
+
+def upload_site(s3: Any, bucket: str, static_dir: Path, config: str) -> list[str]:
+    """Upload static/ plus the generated config.js; delete what static/ no longer has."""
+    uploaded = []
+    for key, path in site_files(static_dir):
+        kind = content_type(path)
+        cache = "no-cache" if kind in NO_CACHE else "public, max-age=300"
+        s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(), ContentType=kind, CacheControl=cache)
+        uploaded.append(key)
+    s3.put_object(
+        Bucket=bucket, Key="config.js", Body=config.encode(), ContentType=MIME_TYPES[".js"], CacheControl="no-cache"
+    )
+    uploaded.append("config.js")
+    keep = set(uploaded)
+    stale = [
+        {"Key": item["Key"]}
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+        for item in page.get("Contents", [])
+        if item["Key"] not in keep
+    ]
+    for start in range(0, len(stale), 1000):
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": stale[start : start + 1000], "Quiet": True})
+    return uploaded
+
+
+def invalidate(cloudfront: Any, distribution_id: str) -> str:
+    response = cloudfront.create_invalidation(
+        DistributionId=distribution_id,
+        InvalidationBatch={"Paths": {"Quantity": 1, "Items": ["/*"]}, "CallerReference": f"deploy-{time.time_ns()}"},
+    )
+    invalidation_id: str = response["Invalidation"]["Id"]
+    return invalidation_id
+
+
+def publish_site(s3: Any, cloudfront: Any, outputs: dict[str, str], static_dir: Path) -> str:
+    upload_site(s3, outputs["SiteBucketName"], static_dir, web_config_js(outputs))
+    invalidate(cloudfront, outputs["DistributionId"])
+    return outputs["SiteURL"]
+
+
+# -- tear down ------------------------------------------------------------------------------
+
+
+def empty_bucket(s3: Any, bucket: str) -> None:
+    """Delete every object version (the site bucket is versioned) so the stack can delete it."""
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        doomed = [
+            {"Key": v["Key"], "VersionId": v["VersionId"]}
+            for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
+        ]
+        if doomed:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed, "Quiet": True})
+
+
+def retained_resources(cfn: Any, name: str) -> list[tuple[str, str, str]]:
+    """(logical id, type, physical id) of what DeletionPolicy Retain keeps after deletion."""
+    body = cfn.get_template(StackName=name, TemplateStage="Processed")["TemplateBody"]
+    template = json.loads(body) if isinstance(body, str) else body
+    kept = {k for k, r in template["Resources"].items() if r.get("DeletionPolicy") == "Retain"}
+    summaries = cfn.list_stack_resources(StackName=name)["StackResourceSummaries"]
+    return [
+        (s["LogicalResourceId"], s["ResourceType"], s["PhysicalResourceId"])
+        for s in summaries
+        if s["LogicalResourceId"] in kept
+    ]
+
+
+def destroy(cfn: Any, s3: Any, name: str, delay: int = 10) -> list[tuple[str, str, str]]:
+    kept = retained_resources(cfn, name)
+    outputs = stack_outputs(cfn, name)
+    if "SiteBucketName" in outputs:
+        empty_bucket(s3, outputs["SiteBucketName"])
+    cfn.delete_stack(StackName=name)
+    cfn.get_waiter("stack_delete_complete").wait(StackName=name, WaiterConfig={"Delay": delay, "MaxAttempts": 360})
+    return kept
+
+
+# -- the command line -------------------------------------------------------------------------
+
+
+@dataclass
+class Clients:
+    cloudformation: Any
+    s3: Any
+    cloudfront: Any
+    ssm: Any
+    apigateway: Any
+    sts: Any
+
+
+def make_clients(region: str) -> Clients:
+    import boto3
+
+    session = boto3.Session(region_name=region)
+    return Clients(*(session.client(n) for n in ("cloudformation", "s3", "cloudfront", "ssm", "apigateway", "sts")))
+
+
+def deploy(clients: Clients, args: argparse.Namespace) -> str:
+    name = stack_name(args.stage)
+    account = clients.sts.get_caller_identity()["Account"]
+    key_name = f"/bandstand/{args.stage}/signing-key"
+    if ensure_signing_key(clients.ssm, key_name):
+        print(f"created the signing key {key_name} (SSM SecureString)")
+    bucket = f"bandstand-artifacts-{account}-{args.region}"
+    ensure_artifact_bucket(clients.s3, bucket, args.region)
+    template_url, _ = upload_artifacts(clients.s3, bucket, args.out, args.stage)
+    previous = stack_parameters(clients.cloudformation, name) if stack_exists(clients.cloudformation, name) else {}
+    parameters = {
+        "SenderEmail": args.sender_email or previous.get("SenderEmail", ""),
+        "DomainName": args.domain_name,
+        "CertificateArn": args.certificate_arn,
+        "HostedZoneId": args.hosted_zone_id,
+        "AlarmEmail": args.alarm_email,
+        "SigningKeyParameterName": key_name,
+        "WebOrigin": previous.get("WebOrigin", ""),
+    }
+    if not parameters["SenderEmail"]:
+        raise SystemExit("SENDER_EMAIL is required on the first deploy (a verified SES identity)")
+    print(f"deploying stack {name} ...")
+    deploy_stack(clients.cloudformation, name, template_url, parameters)
+    outputs = stack_outputs(clients.cloudformation, name)
+    # Without a domain the site's origin is CloudFront's, known only once the stack exists:
+    # a second pass gives it to the API (CORS, gateway responses, mail links).
+    if not args.domain_name and parameters["WebOrigin"] != outputs["SiteURL"]:
+        print(f"pointing the API at {outputs['SiteURL']} ...")
+        deploy_stack(clients.cloudformation, name, template_url, {**parameters, "WebOrigin": outputs["SiteURL"]})
+        # The stage serves a snapshot: take a new one so the gateway responses carry the origin.
+        clients.apigateway.create_deployment(restApiId=outputs["RestAPIId"], stageName=API_STAGE)
+    site = publish_site(clients.s3, clients.cloudfront, outputs, ROOT / "static")
+    print(f"API: {outputs['EndpointURL']}")
+    print(f"site: {site}")
+    return site
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["deploy", "destroy"])
+    parser.add_argument("--stage", required=True)
+    parser.add_argument("--out", type=Path, default=ROOT / "out")
+    parser.add_argument("--region", default=os.environ.get("AWS_REGION", "us-east-1"))
+    parser.add_argument("--sender-email", default=os.environ.get("SENDER_EMAIL", ""))
+    parser.add_argument("--domain-name", default=os.environ.get("DOMAIN_NAME", ""))
+    parser.add_argument("--certificate-arn", default=os.environ.get("CERTIFICATE_ARN", ""))
+    parser.add_argument("--hosted-zone-id", default=os.environ.get("HOSTED_ZONE_ID", ""))
+    parser.add_argument("--alarm-email", default=os.environ.get("ALARM_EMAIL", ""))
+    args = parser.parse_args(argv)
+    if args.stage == "local":
+        parser.error("the local stage runs with `make dev`, not on AWS")
+    clients = make_clients(args.region)
+    if args.command == "deploy":
+        deploy(clients, args)
+        return 0
+    name = stack_name(args.stage)
+    print(f"deleting stack {name} ...")
+    for logical_id, kind, physical_id in destroy(clients.cloudformation, clients.s3, name):
+        print(f"kept (DeletionPolicy Retain): {logical_id} {kind} {physical_id}")
+    print("delete kept tables and the user pool by hand once their data is no longer needed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
