@@ -13,11 +13,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKOV = ROOT / ".venv-tools" / "bin" / "checkov"
+CHECKOV_OPTIONS = ["--framework", "cloudformation", "--skip-download", "--output", "json"]
 
 
 def test_cfn_lint_finds_nothing(package_dir: Path) -> None:
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "cfn-lint"), str(package_dir / "sam.json")], capture_output=True, text=True, check=False
+        [str(Path(sys.executable).parent / "cfn-lint"), str(package_dir / "sam.json")],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr  # not even a warning
 
@@ -37,8 +41,7 @@ def test_checkov_fails_no_check_and_every_skip_is_used(package_dir: Path, resour
     env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"}
     env.pop("BC_API_KEY", None)
     result = subprocess.run(
-        [str(CHECKOV), "-f", str(package_dir / "sam.json"), "--framework", "cloudformation"]
-        + ["--skip-download", "--output", "json"],
+        [str(CHECKOV), "-f", str(package_dir / "sam.json"), *CHECKOV_OPTIONS],
         capture_output=True,
         text=True,
         env=env,
