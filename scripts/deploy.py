@@ -38,6 +38,7 @@ CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
 # Pages and config.js must be fresh after a deploy; the rest may be cached a little.
 NO_CACHE = ("text/html; charset=utf-8",)
 API_STAGE = "api"  # api_gateway_stage in .chalice/config.json
+SITE_BUCKET = "SiteBucket"  # its logical id in infra/merge_template.py
 
 
 def stack_name(stage: str) -> str:
@@ -87,7 +88,9 @@ def ensure_artifact_bucket(s3: Any, bucket: str, region: str) -> None:
     )
     s3.put_bucket_encryption(
         Bucket=bucket,
-        ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
     )
 
 
@@ -249,9 +252,9 @@ def retained_resources(cfn: Any, name: str) -> list[tuple[str, str, str]]:
 
 def destroy(cfn: Any, s3: Any, name: str, delay: int = 10) -> list[tuple[str, str, str]]:
     kept = retained_resources(cfn, name)
-    outputs = stack_outputs(cfn, name)
-    if "SiteBucketName" in outputs:
-        empty_bucket(s3, outputs["SiteBucketName"])
+    for summary in cfn.list_stack_resources(StackName=name)["StackResourceSummaries"]:
+        if summary["LogicalResourceId"] == SITE_BUCKET and summary.get("PhysicalResourceId"):
+            empty_bucket(s3, summary["PhysicalResourceId"])
     cfn.delete_stack(StackName=name)
     cfn.get_waiter("stack_delete_complete").wait(StackName=name, WaiterConfig={"Delay": delay, "MaxAttempts": 360})
     return kept
