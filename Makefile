@@ -75,10 +75,12 @@ package: $(VENV)/.installed ## write the SAM template and deployment.zip to out/
 		--merge-template build/infra/merge-$(STAGE).json $(OUT)
 
 deploy: package ## package, deploy the stack, upload the web app: make deploy STAGE=prod SENDER_EMAIL=...
-	$(PY) scripts/deploy.py deploy --stage $(STAGE) --out $(OUT)
+	$(PY) scripts/deploy.py deploy --stage $(STAGE) --out $(OUT) --region $(AWS_REGION) \
+		--sender-email '$(SENDER_EMAIL)' --domain-name '$(DOMAIN_NAME)' --certificate-arn '$(CERTIFICATE_ARN)' \
+		--hosted-zone-id '$(HOSTED_ZONE_ID)' --alarm-email '$(ALARM_EMAIL)'
 
 destroy: $(VENV)/.installed ## delete the stack (tables and user pool are kept): make destroy STAGE=prod
-	$(PY) scripts/deploy.py destroy --stage $(STAGE)
+	$(PY) scripts/deploy.py destroy --stage $(STAGE) --region $(AWS_REGION)
 
 clean: ## remove the venv, node_modules and caches (keeps .local data)
 	rm -rf $(VENV) $(TOOLS) node_modules build dist out test-artifacts .pytest_cache .mypy_cache .ruff_cache static/config.js
