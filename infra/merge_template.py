@@ -459,6 +459,8 @@ def api_resources() -> Json:
 
 def restapi_override(stage: str) -> Json:
     properties: Json = {
+        # One name per stack, so dev's and prod's APIs (and their 5xx alarms) stay apart.
+        "Name": sub("${AWS::StackName}"),
         "AccessLogSetting": {"DestinationArn": arn("ApiAccessLogGroup"), "Format": ACCESS_LOG_FORMAT},
         "MethodSettings": [
             {
@@ -474,9 +476,10 @@ def restapi_override(stage: str) -> Json:
     # In the API definition rather than as GatewayResponse resources, so that they are part
     # of the deployment API Gateway serves (a GatewayResponse resource needs a new one).
     definition: Json = {
+        "info": {"title": sub("${AWS::StackName}")},
         "x-amazon-apigateway-gateway-responses": {
             kind: gateway_response(*spec) for kind, spec in GATEWAY_RESPONSES.items()
-        }
+        },
     }
     if stage_authorizer(stage) == "cognito":
         # The seam of chalicelib/authorizers.py: this stack's pool instead of the placeholder.
@@ -755,7 +758,7 @@ def alarm_resources() -> Json:
             "The API answered 5xx: client input must never do that.",
             Namespace="AWS/ApiGateway",
             MetricName="5XXError",
-            Dimensions=[{"Name": "ApiName", "Value": "bandstand"}, {"Name": "Stage", "Value": "api"}],
+            Dimensions=[{"Name": "ApiName", "Value": sub("${AWS::StackName}")}, {"Name": "Stage", "Value": "api"}],
         ),
     }
     for name in TABLES:

@@ -107,7 +107,7 @@ def upload_artifacts(s3: Any, bucket: str, out_dir: Path, stage: str) -> tuple[s
     body = json.dumps(template).encode()
     template_key = f"{stage}/sam-{hashlib.sha256(body).hexdigest()[:16]}.json"
     s3.put_object(Bucket=bucket, Key=template_key, Body=body, ContentType="application/json")
-    return f"https://{bucket}.s3.amazonaws.com/{template_key}", template
+    return f"https://{bucket}.s3.{s3.meta.region_name}.amazonaws.com/{template_key}", template
 
 
 # -- the stack --------------------------------------------------------------------------------
@@ -133,11 +133,13 @@ def deploy_stack(cfn: Any, name: str, template_url: str, parameters: dict[str, s
         Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
         Capabilities=CAPABILITIES,
     )
+    from botocore.exceptions import WaiterError
+
     try:
         cfn.get_waiter("change_set_create_complete").wait(
             StackName=name, ChangeSetName=change_set, WaiterConfig={"Delay": delay, "MaxAttempts": 120}
         )
-    except Exception:
+    except WaiterError:
         described = cfn.describe_change_set(StackName=name, ChangeSetName=change_set)
         reason = described.get("StatusReason", "")
         if "didn't contain changes" in reason or "No updates" in reason:

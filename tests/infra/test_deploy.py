@@ -58,6 +58,7 @@ def test_artifacts_are_uploaded_and_the_template_points_at_the_code(aws_env: Non
     code = template["Resources"]["APIHandler"]["Properties"]["CodeUri"]
     assert code["Bucket"] == "artifacts-bucket" and code["Key"].startswith("prod/deployment-")
     assert s3.get_object(Bucket="artifacts-bucket", Key=code["Key"])["Body"].read() == b"PK zip"
+    assert url.startswith(f"https://artifacts-bucket.s3.{REGION}.amazonaws.com/prod/sam-")
     key = url.split(".amazonaws.com/", 1)[1]
     assert json.loads(s3.get_object(Bucket="artifacts-bucket", Key=key)["Body"].read()) == template
 
