@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from chalicelib import authorizers
 from chalicelib.repository import schema
 from infra import merge_template as infra
@@ -232,3 +234,13 @@ def test_every_checkov_skip_has_a_reason(resources: dict[str, Any]) -> None:
     for logical_id, resource in resources.items():
         for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", []):
             assert len(skip["comment"]) > 20, (logical_id, skip)
+
+
+def test_every_aws_stage_builds_and_the_local_stage_is_refused() -> None:
+    for stage in ("dev", "prod"):
+        built = infra.build(stage)
+        body = built["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+        assert infra.stage_authorizer(stage) == "cognito" and "securityDefinitions" in body
+        assert built["Parameters"]["SigningKeyParameterName"]["Default"] == f"/bandstand/{stage}/signing-key"
+    with pytest.raises(SystemExit, match="local"):
+        infra.build("local")
