@@ -38,3 +38,20 @@ def make_stack(tmp_path: Path) -> Iterator[Callable[..., devstack.Stack]]:
     yield start
     for stack in started:
         stack.stop()
+
+
+@pytest.fixture(scope="session")
+def shared_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[devstack.Stack]:
+    """One unseeded in-memory stack for the tests that only read or add (fuzzing, the
+    local API server's edge cases): started once, not per test."""
+    require_dynamodb_local()
+    stack = devstack.Stack(
+        api_port=devstack.find_free_port(),
+        web_port=devstack.find_free_port(),
+        dynamodb_port=devstack.find_free_port(),
+        local_dir=tmp_path_factory.mktemp("shared-stack"),
+        in_memory=True,
+        log_to_files=True,
+    )
+    with stack:
+        yield stack
