@@ -33,7 +33,7 @@ $(TOOLS)/.installed: requirements-tools.txt
 deps := $(VENV)/.installed node_modules/.installed $(TOOLS)/.installed
 
 dev: $(deps) ## run API, web app and DynamoDB Local (Ctrl-C stops all)
-	$(PY) scripts/devstack.py
+	$(PY) -m scripts.devstack
 
 test: $(deps) ## run the tests (PYTEST_ARGS="-k foo" to narrow)
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -46,13 +46,13 @@ lint: $(VENV)/.installed ## ruff, ruff format --check and mypy (CI runs this bef
 check: lint test ## lint, then the tests: exactly what CI runs
 
 seed: $(deps) ## load the album catalog into a running `make dev`
-	$(PY) scripts/devstack.py cli seed
+	$(PY) -m scripts.devstack cli seed
 
 # USERNAME must come from the command line: many desktop sessions export a
 # USERNAME of their own, which must not be made admin by accident.
 ifeq ($(origin USERNAME),command line)
 admin: $(deps) ## make a user admin in a running `make dev`: make admin USERNAME=alice
-	$(PY) scripts/devstack.py cli grant-admin '$(USERNAME)'
+	$(PY) -m scripts.devstack cli grant-admin '$(USERNAME)'
 else
 admin:
 	@echo "usage: make admin USERNAME=<username>" >&2; exit 2
@@ -83,7 +83,7 @@ destroy: $(VENV)/.installed ## delete the stack (tables and user pool are kept):
 	$(PY) scripts/deploy.py destroy --stage $(STAGE) --region $(AWS_REGION)
 
 clean: ## remove the venv, node_modules and caches (keeps .local data)
-	rm -rf $(VENV) $(TOOLS) node_modules build dist out test-artifacts .pytest_cache .mypy_cache .ruff_cache static/config.js
+	rm -rf $(VENV) $(TOOLS) node_modules build dist out test-artifacts .pytest_cache .mypy_cache .ruff_cache
 	find . -name __pycache__ -type d -not -path './.local/*' -prune -exec rm -rf {} +
 
 clean-data: ## delete local data: DynamoDB Local tables, outbox, JWT secret, logs

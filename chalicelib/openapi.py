@@ -66,11 +66,17 @@ def type_schema(hint: Any) -> dict[str, Any]:
 
 def shape_schema(shape: type) -> dict[str, Any]:
     hints = typing.get_type_hints(shape, include_extras=True)
-    required = sorted(shape.__required_keys__)  # type: ignore[attr-defined]
+    # Not __required_keys__ alone: under `from __future__ import annotations` Python 3.11
+    # counts NotRequired keys as required there; the resolved hints still carry the marker.
+    required = set(shape.__required_keys__)  # type: ignore[attr-defined]
     return {
         "type": "object",
         "properties": {name: type_schema(hint) for name, hint in hints.items()},
-        "required": [name for name in hints if name in required],
+        "required": [
+            name
+            for name, hint in hints.items()
+            if name in required and typing.get_origin(hint) is not typing.NotRequired
+        ],
     }
 
 

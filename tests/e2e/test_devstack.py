@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -13,17 +11,14 @@ from pathlib import Path
 import pytest
 
 from scripts.devstack import Child, Stack, find_free_port
+from tests.support.prerequisites import require_dynamodb_local
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
-    if shutil.which("java") is None:
-        message = "java is not on PATH: DynamoDB Local needs Java 17+"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message + " (apt-get install openjdk-17-jre-headless)")
+    require_dynamodb_local()
     stack = Stack(
         api_port=find_free_port(),
         web_port=find_free_port(),

@@ -13,7 +13,7 @@ import pytest
 from moto import mock_aws
 
 from scripts import deploy
-from scripts.static_server import MIME_TYPES
+from scripts.devstack.static_server import MIME_TYPES
 
 REGION = "us-east-1"
 ROOT = Path(__file__).resolve().parents[2]

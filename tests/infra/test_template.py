@@ -12,7 +12,7 @@ import pytest
 from chalicelib import authorizers
 from chalicelib.repository import schema
 from infra import merge_template as infra
-from scripts.static_server import content_security_policy
+from scripts.devstack.static_server import content_security_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_ZIP_BYTES = 5 * 1024 * 1024

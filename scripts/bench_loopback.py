@@ -1,0 +1,95 @@
+"""How long `/health` takes over one keep-alive loopback connection (a benchmark, not a test).
+
+    .venv/bin/python -m scripts.bench_loopback                  # our server (local_api.py)
+    .venv/bin/python -m scripts.bench_loopback --plain-chalice  # stock `chalice local`
+    .venv/bin/python -m scripts.bench_loopback --url http://127.0.0.1:8000  # a running one
+
+Starts the API server on a free port with the local stage's environment (/health needs no
+DynamoDB), sends `--warmup` then `--requests` GETs on one connection, and prints p50, p95
+and max in milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import statistics
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+from scripts.devstack.processes import HOST, Child, find_free_port, http_status, wait_until
+from scripts.devstack.stack import Stack, ensure_jwt_secret
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def server_command(port: int, plain_chalice: bool) -> list[str]:
+    if plain_chalice:
+        chalice = Path(sys.executable).parent / "chalice"  # the venv's console script
+        args = ["local", "--stage", "local", "--host", HOST, "--port", str(port), "--no-autoreload"]
+        return [sys.executable, str(chalice), *args]
+    args = ["--host", HOST, "--port", str(port), "--project-dir", str(REPO_ROOT)]
+    return [sys.executable, "-m", "scripts.devstack.local_api", *args]
+
+
+def measure(base_url: str, requests: int, warmup: int) -> list[float]:
+    """Milliseconds per GET /health (status line to last body byte) on one connection."""
+    url = urllib.parse.urlsplit(base_url)
+    connection = http.client.HTTPConnection(url.hostname or HOST, url.port or 80, timeout=10)
+    timings: list[float] = []
+    try:
+        for i in range(warmup + requests):
+            began = time.perf_counter()
+            connection.request("GET", "/health")
+            response = connection.getresponse()
+            response.read()
+            elapsed = (time.perf_counter() - began) * 1000
+            if response.status != 200:
+                raise SystemExit(f"/health answered {response.status}")
+            if i >= warmup:
+                timings.append(elapsed)
+    finally:
+        connection.close()
+    return timings
+
+
+def report(label: str, timings: list[float]) -> None:
+    ordered = sorted(timings)
+    p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
+    print(
+        f"{label}: {len(ordered)} keep-alive GET /health: "
+        f"p50 {statistics.median(ordered):.2f} ms, p95 {p95:.2f} ms, max {ordered[-1]:.2f} ms"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--plain-chalice", action="store_true", help="measure stock `chalice local` instead")
+    parser.add_argument("--url", help="measure a server that is already running")
+    parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--warmup", type=int, default=50)
+    args = parser.parse_args(argv)
+
+    if args.url:
+        report(args.url, measure(args.url, args.requests, args.warmup))
+        return 0
+    with tempfile.TemporaryDirectory(prefix="bench-loopback-") as tmp:
+        port = find_free_port()
+        stack = Stack(api_port=port, web_port=find_free_port(), dynamodb_port=find_free_port(), local_dir=Path(tmp))
+        ensure_jwt_secret(stack.local_dir / "jwt-secret")
+        log = Path(tmp) / "server.log"
+        child = Child("api", server_command(port, args.plain_chalice), log_path=log, env=stack.environment())
+        try:
+            wait_until(child, lambda: http_status(stack.api_url + "/health") == 200, 60, "no 200 from /health")
+            label = "chalice local" if args.plain_chalice else "scripts/devstack/local_api.py"
+            report(label, measure(stack.api_url, args.requests, args.warmup))
+        finally:
+            child.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

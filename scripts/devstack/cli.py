@@ -1,0 +1,124 @@
+"""The command line (what `make dev`, `make seed` and `make admin` run):
+
+    python -m scripts.devstack [run]           # the whole stack until Ctrl-C
+    python -m scripts.devstack cli ARGS...     # chalicelib.cli --stage local ARGS
+                                               # against a running stack (seed, grant-admin ...)
+
+Ports and folders come from API_PORT (8000), WEB_PORT (8080), DYNAMODB_PORT (8001),
+LOCAL_DIR (.local) and OUTBOX_DIR (LOCAL_DIR/outbox).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+from scripts.devstack.dynamodb import REPO_ROOT, dynamodb_answers, missing_prerequisites
+from scripts.devstack.processes import StackError, console, port_in_use
+from scripts.devstack.stack import Stack, cli_command
+
+
+def stack_from_environment(*, seed: bool = False) -> Stack:
+    """A Stack (not started) on the ports and folders the environment names."""
+    env = os.environ
+    outbox = env.get("OUTBOX_DIR")
+    return Stack(
+        api_port=int(env.get("API_PORT", "8000")),
+        web_port=int(env.get("WEB_PORT", "8080")),
+        dynamodb_port=int(env.get("DYNAMODB_PORT", "8001")),
+        local_dir=(REPO_ROOT / env.get("LOCAL_DIR", ".local")).resolve(),
+        outbox_dir=Path(outbox).resolve() if outbox else None,
+        seed=seed,
+    )
+
+
+def _box(lines: list[str]) -> str:
+    width = max(len(line) for line in lines)
+    edge = "+" + "-" * (width + 2) + "+"
+    return "\n".join([edge, *(f"| {line.ljust(width)} |" for line in lines), edge])
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops the stack the way Ctrl-C does
+
+
+def run_stack() -> int:
+    problem = missing_prerequisites()
+    if problem is not None:
+        console(f"error: {problem}")
+        return 1
+    try:
+        stack = stack_from_environment(seed=True)
+    except StackError as exc:
+        console(f"error: {exc}")
+        return 1
+    ports = {"API_PORT": stack.api_port, "WEB_PORT": stack.web_port, "DYNAMODB_PORT": stack.dynamodb_port}
+    busy = [f"{name}={port}" for name, port in ports.items() if port_in_use(port)]
+    if busy:
+        console(
+            f"error: already in use: {', '.join(busy)}. Is `make dev` running?\n"
+            "  Stop it, or choose other ports: make dev API_PORT=9000 WEB_PORT=9080"
+            " DYNAMODB_PORT=9001"
+        )
+        return 1
+
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    # Explicitly: a shell starting us in the background hands us SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    began = time.monotonic()
+    try:
+        stack.start()
+        console(
+            _box(
+                [
+                    f"Bandstand is up (started in {time.monotonic() - began:.1f}s)",
+                    "",
+                    f"web app         {stack.web_url}/",
+                    f"API             {stack.api_url}/",
+                    f"DynamoDB Local  {stack.dynamodb_url}/",
+                    f"data            {stack.local_dir / 'dynamodb'}",
+                    f"outbox (.eml)   {stack.outbox_dir}",
+                    "",
+                    "Ctrl-C stops everything.",
+                ]
+            )
+        )
+        while (dead := stack.dead_child()) is None:
+            time.sleep(0.5)
+        console(f"[devstack] {dead.name} exited (code {dead.returncode}); stopping")
+        return 1
+    except KeyboardInterrupt:
+        console("[devstack] stopping")
+        return 0
+    except StackError as exc:
+        console(f"[devstack] error: {exc}")
+        return 1
+    finally:
+        # A second Ctrl-C must not interrupt the clean-up halfway.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        stack.stop()
+
+
+def run_cli(args: Sequence[str]) -> int:
+    stack = stack_from_environment()
+    if not dynamodb_answers(stack.dynamodb_port):
+        console(f"error: no DynamoDB Local on port {stack.dynamodb_port}: start `make dev` first (in another terminal)")
+        return 1
+    return subprocess.call(cli_command(args), env=stack.environment(), cwd=REPO_ROOT)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args == ["run"]:
+        return run_stack()
+    if args[0] == "cli":
+        return run_cli(args[1:])
+    console(__doc__ or "")
+    return 0 if args[0] in ("-h", "--help") else 2
