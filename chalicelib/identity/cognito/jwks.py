@@ -63,14 +63,19 @@ class KeySet:
         self._monotonic = monotonic
         self._interval = refetch_interval
         self._keys: dict[str, Any] | None = None
-        self._fetched_at = -float("inf")
+        self._refetched_at = -float("inf")
         self._lock = threading.Lock()
         self.fetches = 0  # for tests and the report
 
     def key(self, kid: str) -> Any:
         """The public key for `kid`; InvalidToken when the pool has no such key."""
         with self._lock:
-            if self._keys is None or (kid not in self._keys and self._may_refetch()):
+            if self._keys is None:
+                self._load()
+            elif kid not in self._keys and self._may_refetch():
+                # Only refetches for unknown kids are rate-limited: a key rotated
+                # right after the first fetch is still found at once.
+                self._refetched_at = self._monotonic()
                 self._load()
             assert self._keys is not None
             found = self._keys.get(kid)
@@ -79,11 +84,10 @@ class KeySet:
         return found
 
     def _may_refetch(self) -> bool:
-        return self._monotonic() - self._fetched_at >= self._interval
+        return self._monotonic() - self._refetched_at >= self._interval
 
     def _load(self) -> None:
         fetch = self._fetch or fetch_json  # looked up late: tests swap the module function
-        self._fetched_at = self._monotonic()
         self.fetches += 1
         try:
             document = fetch(self.url)
