@@ -15,7 +15,16 @@ from chalicelib import http
 from chalicelib.errors import BandstandError, TooManyRequests
 from chalicelib.identity.cognito import errors as ce
 
-OPERATIONS = [ce.SIGN_UP, ce.CONFIRM_SIGN_UP, ce.RESEND_CODE, ce.SIGN_IN, ce.REFRESH_AUTH, ce.FORGOT, ce.RESET, ce.ADMIN]
+OPERATIONS = [
+    ce.SIGN_UP,
+    ce.CONFIRM_SIGN_UP,
+    ce.RESEND_CODE,
+    ce.SIGN_IN,
+    ce.REFRESH_AUTH,
+    ce.FORGOT,
+    ce.RESET,
+    ce.ADMIN,
+]
 # A message as Cognito writes them: it may name the user.
 PERSONAL = "User alice@example.com (alice) cannot do this"
 
