@@ -178,7 +178,7 @@ def test_bad_signature(verifier):
     forged = sign(claims(), KEY_OTHER, "a")  # the pool's kid, another key
     with pytest.raises(InvalidToken):
         verifier.verify(forged)
-    header, payload, signature = sign(claims()).split(".")
+    header, _payload, signature = sign(claims()).split(".")
     tampered = b64(claims(username="mallory"))
     with pytest.raises(InvalidToken):
         verifier.verify(f"{header}.{tampered}.{signature}")
