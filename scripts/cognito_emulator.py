@@ -3,8 +3,11 @@
     from scripts.cognito_emulator import start_emulator
     emulator = start_emulator(port=28010, log_file=Path(".local/logs/cognito.log"))
     env.update(emulator.env)      # COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID, COGNITO_ENDPOINT
+    save_env(emulator, Path(".local/cognito.json"))   # for `make admin` in another process
     ...
     emulator.stop()
+
+    # elsewhere (make admin / the CLI): env.update(load_env(Path(".local/cognito.json")) or {})
 
 `start_emulator` starts `moto_server` on 127.0.0.1:PORT as a child process, waits until it
 answers, creates the user pool (API.md's password policy), the app client (no secret,
@@ -21,6 +24,7 @@ Run alone: python -m scripts.cognito_emulator --port 28010 (prints the variables
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import signal
@@ -155,6 +159,24 @@ def start_emulator(port: int, log_file: Path | None = None, region: str = REGION
         "AWS_REGION": region,
     }
     return emulator
+
+
+def save_env(emulator: Emulator, path: Path) -> None:
+    """Write the emulator's variables where other commands find them: `make admin` runs
+    in another process than `make dev` and needs the pool id of the running emulator."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(emulator.env, indent=2) + "\n", encoding="utf-8")
+
+
+def load_env(path: Path) -> dict[str, str] | None:
+    """The variables `save_env` wrote, if that emulator still answers; None otherwise."""
+    try:
+        env = json.loads(path.read_text(encoding="utf-8"))
+        with urllib.request.urlopen(f"{env['COGNITO_ENDPOINT']}/moto-api/", timeout=1):
+            pass
+    except (OSError, ValueError, KeyError):
+        return None
+    return {str(k): str(v) for k, v in env.items()}
 
 
 def forget_users(dynamodb: Any, users_table: str) -> int:
