@@ -83,6 +83,8 @@ def test_calls_per_route(api, calls):
     again = api.post("/auth/login", {"username": "alice", "password": new_password}).json["access_token"]
     calls.take()
     record("DELETE /users/me", api.delete("/users/me", again), 204)
+    unknown = api.post("/auth/login", {"username": "nobody@example.com", "password": STRONG_PASSWORD})
+    record("POST /auth/login (unknown email)", unknown, 401)
     record("POST /auth/resend-code (unknown)", api.post("/auth/resend-code", {"username": "nobody"}), 202)
     record("POST /auth/forgot-password (unknown)", api.post("/auth/forgot-password", {"username": "nobody"}), 202)
 
@@ -119,6 +121,12 @@ EXPECTED = {
     ],
     "POST /auth/logout": [*AUTH, "dynamodb:UpdateItem", "cognito:AdminUserGlobalSignOut"],
     "DELETE /users/me": [*AUTH, "cognito:AdminDeleteUser", "dynamodb:TransactWriteItems"],
+    "POST /auth/login (unknown email)": [
+        ATTEMPT_READ,
+        "dynamodb:GetItem",
+        "cognito:InitiateAuth",
+        "dynamodb:UpdateItem",
+    ],
     "POST /auth/resend-code (unknown)": [THROTTLE, "dynamodb:GetItem"],
     "POST /auth/forgot-password (unknown)": [THROTTLE, "dynamodb:GetItem"],
 }

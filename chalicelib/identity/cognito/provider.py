@@ -6,7 +6,8 @@ counts them):
                   [+ TransactWriteItems undoing the claim when Cognito refuses]
   confirm         GetItem + ConfirmSignUp + UpdateItem (status mirror)
   resend_code     GetItem (+GetItem by email) + ResendConfirmationCode
-  login           InitiateAuth (+GetItem when signing in by email)
+  login           InitiateAuth (+GetItem when signing in by email; an address without
+                  an account still makes the InitiateAuth, so it takes as long)
   refresh         InitiateAuth
   logout          UpdateItem (cut-off) + AdminUserGlobalSignOut
   forgot_password GetItem (+GetItem by email) + ForgotPassword
@@ -52,6 +53,7 @@ from chalicelib.errors import (
     InvalidCredentials,
     InvalidToken,
     NotFound,
+    TooManyRequests,
 )
 from chalicelib.identity import PasswordCheck, Principal, Profile, ProfilePage, Registration, TokenSet
 from chalicelib.identity.cognito import errors as cognito_errors
@@ -157,6 +159,7 @@ class CognitoIdentityProvider:
     def login(self, username_or_email: str, password: str) -> TokenSet:
         username = self._sign_in_name(username_or_email)
         if username is None:
+            self._burn(username_or_email, password)
             raise InvalidCredentials()
         try:
             response = self._cognito.initiate_auth(
@@ -295,6 +298,20 @@ class CognitoIdentityProvider:
         left = cutoff - self._wall()
         if left > 0:
             self._sleep(left)
+
+    def _burn(self, name: str, password: str) -> None:
+        """Sign in as a name no account can have (usernames hold no @), so an address
+        without an account costs the same Cognito round trip as one with an account."""
+        try:
+            self._cognito.initiate_auth(
+                ClientId=self._client,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": name.strip().lower(), "PASSWORD": password},
+            )
+        except ClientError as exc:
+            error = translate(exc, cognito_errors.SIGN_IN)
+            if isinstance(error, TooManyRequests):
+                raise error from None  # Cognito's own throttle: same for every name
 
     def _release(self, request: Registration) -> None:
         try:
