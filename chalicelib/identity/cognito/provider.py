@@ -117,6 +117,11 @@ class CognitoIdentityProvider:
                 UserAttributes=[{"Name": "email", "Value": request.email}],
             )
         except ClientError as exc:
+            if cognito_errors.error_code(exc) == "CodeDeliveryFailureException":
+                # The account exists; only the mail failed. As on builtin, the sign-up
+                # stands and "Resend code" sends another.
+                log.warning("code not sent", extra={"reason": "CodeDeliveryFailureException"})
+                return Profile(request.username, request.email, request.full_name or None, "UNCONFIRMED", (), now)
             self._release(request)
             raise translate(exc, cognito_errors.SIGN_UP) from None
         self._delivery.sign_up_sent(Recipient(request.username, request.email, request.full_name), response)
@@ -147,12 +152,10 @@ class CognitoIdentityProvider:
         try:
             self._delivery.resend_confirmation(self._cognito, self._client, _recipient(user))
         except ClientError as exc:
-            error = translate(exc, cognito_errors.RESEND_CODE)
-            if isinstance(error, (InvalidCode, NotFound, cognito_errors.IdentityBackendError)):
-                # Gone or confirmed meanwhile: still the same 202.
-                log.warning("code not resent", extra={"reason": cognito_errors.error_code(exc)})
-                return
-            raise error from None
+            # Whatever Cognito says (confirmed meanwhile, its own per-user code limit), the
+            # answer stays the 202 an unknown name gets: a 429 or 400 here would show that
+            # the account exists, since unknown names never reach Cognito.
+            log.warning("code not resent", extra={"reason": cognito_errors.error_code(exc)})
 
     # -- sessions ----------------------------------------------------------------------
 
@@ -208,11 +211,9 @@ class CognitoIdentityProvider:
         try:
             response = self._cognito.forgot_password(ClientId=self._client, Username=user.username)
         except ClientError as exc:
-            error = translate(exc, cognito_errors.FORGOT)
-            if isinstance(error, (NotFound, cognito_errors.IdentityBackendError)):
-                log.warning("reset code not sent", extra={"reason": cognito_errors.error_code(exc)})
-                return  # the same 202
-            raise error from None
+            # The same 202 as for an unknown name, whatever Cognito says (see resend_code).
+            log.warning("reset code not sent", extra={"reason": cognito_errors.error_code(exc)})
+            return
         self._delivery.reset_sent(_recipient(user), response)
 
     def reset_password(
