@@ -203,6 +203,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="Run the local Cognito emulator (moto server)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("COGNITO_PORT", "8002")))
     args = parser.parse_args()
+    # SIGTERM as well as Ctrl-C stops moto_server with us, never leaving it behind.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     emulator = start_emulator(args.port)
     for name, value in emulator.env.items():
         print(f"export {name}={value}")
