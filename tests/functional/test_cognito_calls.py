@@ -47,6 +47,7 @@ def test_calls_per_route(api, calls):
         table[route] = calls.take()
 
     record("POST /auth/register", api.register("alice"), 201)
+    record("POST /auth/register (taken email)", api.register("alice2", "ALICE@example.com"), 201)
     record("POST /auth/resend-code", api.post("/auth/resend-code", {"username": "alice"}), 202)
     code = api.code_for("alice@example.com")
     record("POST /auth/confirm", api.post("/auth/confirm", {"username": "alice", "code": code}), 200)
@@ -99,6 +100,7 @@ def test_calls_per_route(api, calls):
 AUTH = ["dynamodb:GetItem"]  # authenticate: the record (cut-off, groups); the token is verified locally
 EXPECTED = {
     "POST /auth/register": ["dynamodb:TransactWriteItems", "cognito:SignUp"],
+    "POST /auth/register (taken email)": ["dynamodb:TransactWriteItems", "cognito:InitiateAuth"],
     "POST /auth/resend-code": [THROTTLE, "dynamodb:GetItem"],  # moto: no ResendConfirmationCode (AWS: +1 call)
     "POST /auth/confirm": ["dynamodb:GetItem", "cognito:ConfirmSignUp", "dynamodb:UpdateItem"],
     "POST /auth/login (username)": [ATTEMPT_READ, "cognito:InitiateAuth"],

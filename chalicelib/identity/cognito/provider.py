@@ -2,7 +2,8 @@
 
 Cognito calls and DynamoDB round trips per operation (tests/functional/test_cognito_calls.py
 counts them):
-  register        TransactWriteItems (record + email claim) + SignUp
+  register        TransactWriteItems (record + email claim) + SignUp (a taken address:
+                  the failed TransactWriteItems + an InitiateAuth of the same cost)
                   [+ TransactWriteItems undoing the claim when Cognito refuses]
   confirm         GetItem + ConfirmSignUp + UpdateItem (status mirror)
   resend_code     GetItem (+GetItem by email) + ResendConfirmationCode
@@ -48,6 +49,7 @@ from botocore.exceptions import ClientError
 from chalicelib.clock import Clock, SystemClock
 from chalicelib.errors import (
     AlreadyConfirmed,
+    EmailTaken,
     Forbidden,
     InvalidCode,
     InvalidCredentials,
@@ -108,7 +110,13 @@ class CognitoIdentityProvider:
         # A new account accepts tokens from its first second on (an old account of the
         # same name is deleted with its record, and Cognito's tokens carry its old sub).
         valid_after = math.floor(self._wall()) * 1000
-        self._users.claim(request.username, request.email, request.full_name, now, valid_after)
+        try:
+            self._users.claim(request.username, request.email, request.full_name, now, valid_after)
+        except EmailTaken:
+            # A fresh sign-up makes a Cognito round trip (SignUp); so does this one, so the
+            # taken address does not answer sooner (API.md: same timing).
+            self._burn(request.email, request.password)
+            raise
         try:
             response = self._cognito.sign_up(
                 ClientId=self._client,
