@@ -107,8 +107,9 @@ class CognitoIdentityProvider:
 
     def register(self, request: Registration) -> Profile:
         now = self._clock.now_ms()
-        # A new account accepts tokens from its first second on (an old account of the
-        # same name is deleted with its record, and Cognito's tokens carry its old sub).
+        # A new account accepts tokens from its first whole second on. A deleted account's
+        # tokens died with its record; only one issued in this very second to a deleted
+        # account of the same name would pass (docs/cognito-backend.md).
         valid_after = math.floor(self._wall()) * 1000
         try:
             self._users.claim(request.username, request.email, request.full_name, now, valid_after)
