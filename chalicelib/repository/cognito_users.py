@@ -2,8 +2,8 @@
 
 Same keys and attributes as the builtin backend's records (repository/users.py), minus
 the credentials, which live in Cognito:
-  USER#<username> / PROFILE   full_name, created_ms (the oldest-first list), the sign-out
-                              cut-off, and mirrors of the pool's status and groups
+  USER#<username> / PROFILE   full_name, created_ms (the oldest-first list), the pool's
+                              sub, the sign-out cut-off, and mirrors of the pool's status and groups
                               (written after Cognito accepted the change)
   EMAIL#<email lower> / EMAIL the email claim (Cognito has no unique, case-insensitive
                               email that still lets people sign in by username)
@@ -63,6 +63,11 @@ class CognitoUserRepository(UserRepository):
                 {"Delete": {"TableName": self._table, "Key": email_key(email)}},
             ]
         )
+
+    def set_sub(self, username: str, sub: str) -> bool:
+        """Store the pool's `sub` (from SignUp): tokens of an earlier account of the same
+        name carry another one (one UpdateItem)."""
+        return self._update(username, "SET #sub = :sub", {":sub": s(sub)}, names={"#sub": "sub"})
 
     def mark_confirmed(self, username: str) -> bool:
         """Mirror ConfirmSignUp (one UpdateItem); False when the record is gone."""

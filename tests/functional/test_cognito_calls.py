@@ -99,7 +99,7 @@ def test_calls_per_route(api, calls):
 
 AUTH = ["dynamodb:GetItem"]  # authenticate: the record (cut-off, groups); the token is verified locally
 EXPECTED = {
-    "POST /auth/register": ["dynamodb:TransactWriteItems", "cognito:SignUp"],
+    "POST /auth/register": ["dynamodb:TransactWriteItems", "cognito:SignUp", "dynamodb:UpdateItem"],
     "POST /auth/register (taken email)": ["dynamodb:TransactWriteItems", "cognito:InitiateAuth"],
     "POST /auth/resend-code": [THROTTLE, "dynamodb:GetItem"],  # moto: no ResendConfirmationCode (AWS: +1 call)
     "POST /auth/confirm": ["dynamodb:GetItem", "cognito:ConfirmSignUp", "dynamodb:UpdateItem"],

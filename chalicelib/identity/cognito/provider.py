@@ -2,7 +2,8 @@
 
 Cognito calls and DynamoDB round trips per operation (tests/functional/test_cognito_calls.py
 counts them):
-  register        TransactWriteItems (record + email claim) + SignUp (a taken address:
+  register        TransactWriteItems (record + email claim) + SignUp + UpdateItem (the
+                  pool's sub) (a taken address:
                   the failed TransactWriteItems + an InitiateAuth of the same cost)
                   [+ TransactWriteItems undoing the claim when Cognito refuses]
   confirm         GetItem + ConfirmSignUp + UpdateItem (status mirror)
@@ -107,9 +108,9 @@ class CognitoIdentityProvider:
 
     def register(self, request: Registration) -> Profile:
         now = self._clock.now_ms()
-        # A new account accepts tokens from its first whole second on. A deleted account's
-        # tokens died with its record; only one issued in this very second to a deleted
-        # account of the same name would pass (docs/cognito-backend.md).
+        # A new account accepts tokens from its first whole second on; a deleted account's
+        # tokens died with its record, and a token of an old account of the same name
+        # carries another `sub` than the one stored below.
         valid_after = math.floor(self._wall()) * 1000
         try:
             self._users.claim(request.username, request.email, request.full_name, now, valid_after)
@@ -133,6 +134,7 @@ class CognitoIdentityProvider:
                 return Profile(request.username, request.email, request.full_name or None, "UNCONFIRMED", (), now)
             self._release(request)
             raise translate(exc, cognito_errors.SIGN_UP) from None
+        self._users.set_sub(request.username, str(response.get("UserSub", "")))
         self._delivery.sign_up_sent(Recipient(request.username, request.email, request.full_name), response)
         log.info("user registered", extra={"user_sub": response.get("UserSub")})
         return Profile(request.username, request.email, request.full_name or None, "UNCONFIRMED", (), now)
@@ -207,7 +209,11 @@ class CognitoIdentityProvider:
     def authenticate(self, access_token: str) -> Principal:
         claims = self._verifier.verify(access_token)
         user = self._users.get(claims.username.lower())
-        if user is None or claims.issued_at * 1000 < user.tokens_valid_after_ms:
+        if (
+            user is None
+            or claims.issued_at * 1000 < user.tokens_valid_after_ms
+            or (user.sub and user.sub != claims.sub)  # an old account of the same name
+        ):
             raise InvalidToken()
         return Principal(user.username, claims.sub, user.groups, user.email)
 
