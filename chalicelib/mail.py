@@ -30,6 +30,29 @@ def _message(sender: str, to: str, subject: str, body: str) -> EmailMessage:
     return message
 
 
+def code_message(purpose: str, greeting_name: str, code: str, web_base_url: str = "") -> tuple[str, str]:
+    """(subject, body) of a mailed code, `purpose` confirm or reset. One text for every
+    identity backend, so the web app, the tests and people read the same mail."""
+    web = web_base_url.rstrip("/")
+    if purpose == "confirm":
+        subject = "Your Bandstand verification code"
+        body = (
+            f"Hello {greeting_name},\n\n"
+            f"Your Bandstand verification code is {code}\n\n"
+            f"It is valid for 24 hours. Enter it on the Verify email page of Bandstand"
+            f"{' at ' + web if web else ''}.\n\n"
+            "If you did not create an account, ignore this message.\n"
+        )
+    else:
+        subject = "Your Bandstand password reset code"
+        body = (
+            f"Hello {greeting_name},\n\n"
+            f"Your Bandstand password reset code is {code}\n\n"
+            "It is valid for 1 hour. If you did not ask to reset your password, ignore this message.\n"
+        )
+    return subject, body
+
+
 class OutboxMailer:
     """Writes RFC 822 files into a folder: the local stage's inbox for every user."""
 

@@ -35,7 +35,7 @@ def page_tokens() -> PageTokens:
 def build_identity(settings: Settings, dynamodb: Any, clock: Clock | None = None) -> IdentityProvider:
     """The provider IDENTITY_BACKEND selects (the settings have validated its values)."""
     if settings.identity_backend == "cognito":
-        raise NotImplementedError("the cognito identity backend is not wired in yet")
+        return build_cognito_identity(settings, dynamodb, clock)
     from chalicelib.identity.builtin.provider import BuiltinIdentityProvider
     from chalicelib.identity.builtin.tokens import TokenService
     from chalicelib.repository.users import UserRepository
@@ -50,6 +50,42 @@ def build_identity(settings: Settings, dynamodb: Any, clock: Clock | None = None
         page_tokens=page_tokens(),
         refresh_token_seconds=settings.refresh_token_seconds,
         web_base_url=settings.web_base_url,
+        clock=clock,
+    )
+
+
+@lru_cache(maxsize=1)
+def cognito_client() -> Any:
+    import boto3
+
+    settings = get_settings()
+    return boto3.client("cognito-idp", region_name=settings.region, endpoint_url=settings.cognito_endpoint)
+
+
+def build_cognito_identity(settings: Settings, dynamodb: Any, clock: Clock | None = None) -> IdentityProvider:
+    """The Cognito provider. On a stage that mails to the outbox (MAILER=outbox: local,
+    tests) the pool is an emulator that mails nothing, so the app writes the code mails
+    there; on AWS (MAILER=ses) the pool sends them itself."""
+    from chalicelib.identity.cognito import delivery, jwks
+    from chalicelib.identity.cognito.provider import CognitoIdentityProvider
+    from chalicelib.repository.cognito_users import CognitoUserRepository
+
+    assert settings.cognito_user_pool_id and settings.cognito_client_id  # validated by config
+    pool, client = settings.cognito_user_pool_id, settings.cognito_client_id
+    keys = jwks.key_set(jwks.jwks_url(settings.region, pool, settings.cognito_endpoint))
+    codes: delivery.CodeDelivery = (
+        delivery.OutboxDelivery(build_mailer(settings), settings.web_base_url)
+        if settings.mailer == "outbox"
+        else delivery.PoolDelivery()
+    )
+    return CognitoIdentityProvider(
+        cognito=cognito_client(),
+        users=CognitoUserRepository(dynamodb, settings.users_table),
+        verifier=jwks.AccessTokenVerifier(keys, jwks.issuer(settings.region, pool), client),
+        delivery=codes,
+        pool_id=pool,
+        client_id=client,
+        page_tokens=page_tokens(),
         clock=clock,
     )
 
@@ -111,6 +147,7 @@ def reset() -> None:
     """Forget every cached client and service (tests, or after changing the environment)."""
     get_settings.cache_clear()
     dynamodb_client.cache_clear()
+    cognito_client.cache_clear()
     page_tokens.cache_clear()
     _configured_accounts.cache_clear()
     _installed.clear()

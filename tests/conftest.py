@@ -32,11 +32,32 @@ class FakeClock:
         self.ms += int(seconds * 1000)
 
 
-IDENTITY_BACKENDS = ["builtin"]
-# Per backend, how a test reads a mailed code, given the outbox folder.
+IDENTITY_BACKENDS = ["builtin", "cognito"]
+# Per backend, how a test reads a mailed code, given the outbox folder. On moto the
+# Cognito backend writes the pool's mails to the outbox too (identity/cognito/delivery.py).
 CODE_READERS: dict[str, Callable[[Path], Any]] = {
     "builtin": lambda outbox: functools.partial(latest_code, outbox),
+    "cognito": lambda outbox: functools.partial(latest_code, outbox),
 }
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "cognito_gap(reason): the Cognito emulator (moto) cannot behave like Cognito here; "
+        "the test is a strict xfail on the cognito backend only",
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test marked cognito_gap is a strict xfail when it runs on the cognito backend:
+    the test itself stays as it is, and should the emulator learn the behaviour, the
+    unexpected pass fails the run so the mark is removed."""
+    for item in items:
+        marker = item.get_closest_marker("cognito_gap")
+        callspec = getattr(item, "callspec", None)
+        if marker and callspec is not None and callspec.params.get("identity_backend") == "cognito":
+            item.add_marker(pytest.mark.xfail(strict=True, reason=f"moto gap: {marker.args[0]}"))
 
 
 @pytest.fixture(params=IDENTITY_BACKENDS)
@@ -74,16 +95,31 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, identity_backend: s
 
 
 @pytest.fixture
-def aws(app_env: Path) -> Iterator[Any]:
+def aws(app_env: Path, identity_backend: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """moto's in-process AWS with both tables created; the DynamoDB client."""
     from moto import mock_aws
 
     from chalicelib.repository.tables import create_tables
 
     with mock_aws():
+        if identity_backend == "cognito":
+            _install_pool(monkeypatch)
         client = services.dynamodb_client()
         create_tables(client, USERS_TABLE, ALBUMS_TABLE)
         yield client
+
+
+def _install_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh moto user pool for this test, named in the environment the app reads."""
+    from chalicelib.identity.cognito import jwks
+    from tests.support.cognito import fetch_through_moto, make_pool
+
+    pool = make_pool()
+    monkeypatch.setenv("COGNITO_USER_POOL_ID", pool.pool_id)
+    monkeypatch.setenv("COGNITO_CLIENT_ID", pool.client_id)
+    monkeypatch.delenv("COGNITO_ENDPOINT", raising=False)
+    monkeypatch.setattr(jwks, "fetch_json", fetch_through_moto)
+    services.reset()
 
 
 @pytest.fixture

@@ -76,6 +76,7 @@ def test_refresh_with_a_bad_token(api, token):
     assert_problem(api.post("/auth/refresh", {"refresh_token": token}), 401, "invalid_token")
 
 
+@pytest.mark.cognito_gap("refresh tokens are bare UUIDs (Cognito's are JWE with dots), so the test cannot forge one")
 def test_forged_refresh_token_for_another_user(api):
     tokens = api.signup("quinn")
     api.signup("rosa")

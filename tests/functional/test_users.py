@@ -1,5 +1,7 @@
 """API.md's "Users" table, and the whole path from registration to account deletion."""
 
+import pytest
+
 from chalicelib import services
 from tests.support.api import STRONG_PASSWORD
 from tests.support.problems import assert_problem
@@ -45,6 +47,7 @@ def test_patch_me_validation(api):
     assert_problem(api.patch("/users/me", {"full_name": "x"}), 401, "invalid_token")
 
 
+@pytest.mark.cognito_gap("AdminDeleteUser leaves the user's refresh tokens alive; refreshing one crashes moto (a 500)")
 def test_delete_me_frees_username_and_email(api):
     tokens = api.signup("dora")
     assert api.delete("/users/me", tokens["access_token"]).status == 204

@@ -19,6 +19,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.integration)
 
 
+@pytest.fixture
+def identity_backend() -> str:
+    """Repositories do not depend on the identity backend: run these once, not per backend
+    (the Cognito backend's repository has its own tests here)."""
+    return "builtin"
+
+
 @pytest.fixture(scope="session")
 def dynamodb_local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     require_dynamodb_local()

@@ -34,7 +34,7 @@ from chalicelib.identity import PasswordCheck, Principal, Profile, ProfilePage, 
 from chalicelib.identity.builtin import codes
 from chalicelib.identity.builtin.hashing import PasswordHasher
 from chalicelib.identity.builtin.tokens import TokenService, TokenSubject
-from chalicelib.mail import Mailer
+from chalicelib.mail import Mailer, code_message
 from chalicelib.paging import PageTokens
 from chalicelib.repository.users import RefreshRecord, UserRecord, UserRepository
 from chalicelib.validation import USERNAME_PATTERN, USERNAME_RE
@@ -245,22 +245,7 @@ class BuiltinIdentityProvider:
             self._send_code(user, code, purpose)
 
     def _send_code(self, user: UserRecord, code: str, purpose: str) -> None:
-        if purpose == "confirm":
-            subject = "Your Bandstand verification code"
-            body = (
-                f"Hello {user.full_name or user.username},\n\n"
-                f"Your Bandstand verification code is {code}\n\n"
-                f"It is valid for 24 hours. Enter it on the Verify email page of Bandstand"
-                f"{' at ' + self._web if self._web else ''}.\n\n"
-                "If you did not create an account, ignore this message.\n"
-            )
-        else:
-            subject = "Your Bandstand password reset code"
-            body = (
-                f"Hello {user.full_name or user.username},\n\n"
-                f"Your Bandstand password reset code is {code}\n\n"
-                "It is valid for 1 hour. If you did not ask to reset your password, ignore this message.\n"
-            )
+        subject, body = code_message(purpose, user.full_name or user.username, code, self._web)
         try:
             self._mailer.send(user.email, subject, body, kind=purpose)
         except Exception:

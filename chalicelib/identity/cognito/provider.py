@@ -1,0 +1,337 @@
+"""The Cognito identity provider: credentials and tokens in an Amazon Cognito user pool.
+
+Cognito calls and DynamoDB round trips per operation (tests/functional/test_cognito_calls.py
+counts them):
+  register        TransactWriteItems (record + email claim) + SignUp + UpdateItem (the
+                  pool's sub) (a taken address:
+                  the failed TransactWriteItems + an InitiateAuth of the same cost)
+                  [+ TransactWriteItems undoing the claim when Cognito refuses]
+  confirm         GetItem + ConfirmSignUp + UpdateItem (status mirror)
+  resend_code     GetItem (+GetItem by email) + ResendConfirmationCode
+  login           InitiateAuth (+GetItem when signing in by email; an address without
+                  an account still makes the InitiateAuth, so it takes as long)
+  refresh         InitiateAuth
+  logout          UpdateItem (cut-off) + AdminUserGlobalSignOut
+  forgot_password GetItem (+GetItem by email) + ForgotPassword
+  reset_password  GetItem (+GetItem by email) + ConfirmForgotPassword + UpdateItem (cut-off)
+                  + AdminUserGlobalSignOut
+  authenticate    GetItem (cut-off, status and groups); the token is verified locally
+  get_profile     GetItem
+  update name     UpdateItem
+  delete_user     AdminDeleteUser + TransactWriteItems (record + claim)
+  list_users      Query (GSI, oldest first)
+  add_to_group    AdminAddUserToGroup + UpdateItem (groups mirror)
+
+Sign-out: Cognito's GlobalSignOut revokes refresh tokens, but API Gateway's Cognito
+authorizer (and a JWKS check) keeps accepting access tokens until they expire. So the
+record keeps a cut-off and `authenticate` refuses tokens issued before it. Cognito's
+`iat` has whole seconds: the cut-off is the second after the sign-out, and sign-out
+returns once that second has begun, so every token issued before it is dead and every
+token issued after it (a sign-in right away) lives.
+
+Groups and status: the pool is the authority; the record mirrors both, written right
+after Cognito accepted a change, so the one GetItem of `authenticate` gives the current
+groups (taking someone out of `admin` acts at once, not when the token expires) and the
+list needs no Cognito call per user. Cognito's ListUsers is not used for GET /users: it
+has no order (the contract says oldest first) and at most 60 per page (the contract: 100).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.clock import Clock, SystemClock
+from chalicelib.errors import (
+    AlreadyConfirmed,
+    EmailTaken,
+    Forbidden,
+    InvalidCode,
+    InvalidCredentials,
+    InvalidToken,
+    NotFound,
+    TooManyRequests,
+)
+from chalicelib.identity import PasswordCheck, Principal, Profile, ProfilePage, Registration, TokenSet
+from chalicelib.identity.cognito import errors as cognito_errors
+from chalicelib.identity.cognito.delivery import CodeDelivery, Recipient
+from chalicelib.identity.cognito.errors import translate
+from chalicelib.identity.cognito.jwks import AccessTokenVerifier
+from chalicelib.paging import PageTokens
+from chalicelib.repository.cognito_users import CognitoUserRepository
+from chalicelib.repository.users import UserRecord
+from chalicelib.validation import USERNAME_RE
+
+log = logging.getLogger("bandstand.identity")
+
+
+def to_profile(user: UserRecord) -> Profile:
+    return Profile(user.username, user.email, user.full_name, user.status, user.groups, user.created_ms)
+
+
+def _recipient(user: UserRecord) -> Recipient:
+    return Recipient(user.username, user.email, user.full_name)
+
+
+class CognitoIdentityProvider:
+    def __init__(
+        self,
+        cognito: Any,
+        users: CognitoUserRepository,
+        verifier: AccessTokenVerifier,
+        delivery: CodeDelivery,
+        pool_id: str,
+        client_id: str,
+        page_tokens: PageTokens,
+        clock: Clock | None = None,
+        wall_time: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._cognito = cognito
+        self._users = users
+        self._verifier = verifier
+        self._delivery = delivery
+        self._pool = pool_id
+        self._client = client_id
+        self._pages = page_tokens
+        self._clock = clock or SystemClock()  # profile times (tests move it)
+        self._wall = wall_time  # token times: Cognito stamps `iat` with the real clock
+        self._sleep = sleep
+
+    # -- registration ------------------------------------------------------------------
+
+    def register(self, request: Registration) -> Profile:
+        now = self._clock.now_ms()
+        # A new account accepts tokens from its first whole second on; a deleted account's
+        # tokens died with its record, and a token of an old account of the same name
+        # carries another `sub` than the one stored below.
+        valid_after = math.floor(self._wall()) * 1000
+        try:
+            self._users.claim(request.username, request.email, request.full_name, now, valid_after)
+        except EmailTaken:
+            # A fresh sign-up makes a Cognito round trip (SignUp); so does this one, so the
+            # taken address does not answer sooner (API.md: same timing).
+            self._burn(request.email, request.password)
+            raise
+        try:
+            response = self._cognito.sign_up(
+                ClientId=self._client,
+                Username=request.username,
+                Password=request.password,
+                UserAttributes=[{"Name": "email", "Value": request.email}],
+            )
+        except ClientError as exc:
+            if cognito_errors.error_code(exc) == "CodeDeliveryFailureException":
+                # The account exists; only the mail failed. As on builtin, the sign-up
+                # stands and "Resend code" sends another.
+                log.warning("code not sent", extra={"reason": "CodeDeliveryFailureException"})
+                return Profile(request.username, request.email, request.full_name or None, "UNCONFIRMED", (), now)
+            self._release(request)
+            raise translate(exc, cognito_errors.SIGN_UP) from None
+        self._users.set_sub(request.username, str(response.get("UserSub", "")))
+        self._delivery.sign_up_sent(Recipient(request.username, request.email, request.full_name), response)
+        log.info("user registered", extra={"user_sub": response.get("UserSub")})
+        return Profile(request.username, request.email, request.full_name or None, "UNCONFIRMED", (), now)
+
+    def confirm(self, username: str, code: str) -> Profile:
+        user = self._users.get(username.strip().lower())
+        if user is None:
+            raise InvalidCode()
+        if user.confirmed:
+            raise AlreadyConfirmed()
+        try:
+            self._cognito.confirm_sign_up(
+                ClientId=self._client,
+                Username=user.username,
+                ConfirmationCode=self._delivery.code_for_pool("confirm", code),
+            )
+        except ClientError as exc:
+            raise translate(exc, cognito_errors.CONFIRM_SIGN_UP) from None
+        self._users.mark_confirmed(user.username)
+        return to_profile(replace(user, status="CONFIRMED"))
+
+    def resend_code(self, username_or_email: str) -> None:
+        user = self._find(username_or_email)
+        if user is None or user.confirmed:
+            return  # the same 202 either way: no enumeration
+        try:
+            self._delivery.resend_confirmation(self._cognito, self._client, _recipient(user))
+        except ClientError as exc:
+            # Whatever Cognito says (confirmed meanwhile, its own per-user code limit), the
+            # answer stays the 202 an unknown name gets: a 429 or 400 here would show that
+            # the account exists, since unknown names never reach Cognito.
+            log.warning("code not resent", extra={"reason": cognito_errors.error_code(exc)})
+
+    # -- sessions ----------------------------------------------------------------------
+
+    def login(self, username_or_email: str, password: str) -> TokenSet:
+        username = self._sign_in_name(username_or_email)
+        if username is None:
+            self._burn(username_or_email, password)
+            raise InvalidCredentials()
+        try:
+            response = self._cognito.initiate_auth(
+                ClientId=self._client,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": username, "PASSWORD": password},
+            )
+        except ClientError as exc:
+            raise translate(exc, cognito_errors.SIGN_IN) from None
+        result = response.get("AuthenticationResult")
+        if not result:
+            # A challenge (a new password required, MFA): not part of this API.
+            raise Forbidden("This account cannot sign in here; reset its password.", code="password_reset_required")
+        return TokenSet(result["IdToken"], result["AccessToken"], int(result["ExpiresIn"]), result.get("RefreshToken"))
+
+    def refresh(self, refresh_token: str) -> TokenSet:
+        try:
+            response = self._cognito.initiate_auth(
+                ClientId=self._client,
+                AuthFlow="REFRESH_TOKEN_AUTH",
+                AuthParameters={"REFRESH_TOKEN": refresh_token},
+            )
+        except ClientError as exc:
+            raise translate(exc, cognito_errors.REFRESH_AUTH) from None
+        result = response.get("AuthenticationResult") or {}
+        if "AccessToken" not in result:
+            raise InvalidToken()
+        return TokenSet(result["IdToken"], result["AccessToken"], int(result["ExpiresIn"]))
+
+    def logout(self, principal: Principal) -> None:
+        self._end_sessions(principal.username)
+
+    def authenticate(self, access_token: str) -> Principal:
+        claims = self._verifier.verify(access_token)
+        user = self._users.get(claims.username.lower())
+        if (
+            user is None
+            or claims.issued_at * 1000 < user.tokens_valid_after_ms
+            or (user.sub and user.sub != claims.sub)  # an old account of the same name
+        ):
+            raise InvalidToken()
+        return Principal(user.username, claims.sub, user.groups, user.email)
+
+    # -- passwords ---------------------------------------------------------------------
+
+    def forgot_password(self, username_or_email: str) -> None:
+        user = self._find(username_or_email)
+        if user is None or not user.confirmed:
+            return
+        try:
+            response = self._cognito.forgot_password(ClientId=self._client, Username=user.username)
+        except ClientError as exc:
+            # The same 202 as for an unknown name, whatever Cognito says (see resend_code).
+            log.warning("reset code not sent", extra={"reason": cognito_errors.error_code(exc)})
+            return
+        self._delivery.reset_sent(_recipient(user), response)
+
+    def reset_password(
+        self, username_or_email: str, code: str, new_password: str, password_check: PasswordCheck
+    ) -> None:
+        user = self._find(username_or_email)
+        if user is None:
+            password_check(username_or_email.strip().lower(), None)
+            raise InvalidCode()
+        password_check(user.username, user.email)
+        try:
+            self._cognito.confirm_forgot_password(
+                ClientId=self._client,
+                Username=user.username,
+                ConfirmationCode=self._delivery.code_for_pool("reset", code),
+                Password=new_password,
+            )
+        except ClientError as exc:
+            raise translate(exc, cognito_errors.RESET, field="new_password") from None
+        # Cognito keeps the old sessions alive after a reset; the contract ends them.
+        self._end_sessions(user.username)
+
+    # -- profiles ----------------------------------------------------------------------
+
+    def get_profile(self, username: str) -> Profile:
+        user = self._users.get(username)
+        if user is None:
+            raise NotFound("No such user.")
+        return to_profile(user)
+
+    def update_full_name(self, principal: Principal, full_name: str | None) -> Profile:
+        return to_profile(self._users.update_full_name(principal.username, full_name))
+
+    def delete_user(self, principal: Principal) -> None:
+        # Cognito first: if the second step fails, the record still names the account and
+        # a retried DELETE finishes the job (a user Cognito no longer has counts as gone).
+        try:
+            self._cognito.admin_delete_user(UserPoolId=self._pool, Username=principal.username)
+        except ClientError as exc:
+            if not isinstance(translate(exc, cognito_errors.ADMIN), NotFound):
+                raise translate(exc, cognito_errors.ADMIN) from None
+        self._users.delete(principal.username, principal.email)
+        log.info("user deleted", extra={"user_sub": principal.sub})
+
+    def list_users(self, limit: int, page_token: str | None) -> ProfilePage:
+        page = self._users.list(limit, self._pages.decode("users", page_token))
+        return ProfilePage([to_profile(u) for u in page.items], self._pages.encode("users", page.last_key))
+
+    def add_to_group(self, username: str, group: str) -> None:
+        try:
+            self._cognito.admin_add_user_to_group(UserPoolId=self._pool, Username=username, GroupName=group)
+        except ClientError as exc:
+            raise translate(exc, cognito_errors.ADMIN) from None
+        if not self._users.add_group(username, group):
+            raise NotFound("No such user.")
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _sign_in_name(self, username_or_email: str) -> str | None:
+        """The pool username for a sign-in name: an address through its claim."""
+        name = username_or_email.strip()
+        if "@" in name:
+            return self._users.username_for_email(name)
+        name = name.lower()
+        return name if USERNAME_RE.fullmatch(name) else None
+
+    def _find(self, username_or_email: str) -> UserRecord | None:
+        username = self._sign_in_name(username_or_email)
+        return self._users.get(username) if username else None
+
+    def _end_sessions(self, username: str) -> None:
+        """Refuse every access token issued up to now (the cut-off, whole seconds), and
+        revoke every refresh token in the pool."""
+        cutoff = math.floor(self._wall()) + 1
+        self._users.revoke_sessions(username, cutoff * 1000)
+        try:
+            self._cognito.admin_user_global_sign_out(UserPoolId=self._pool, Username=username)
+        except ClientError as exc:
+            if not isinstance(translate(exc, cognito_errors.ADMIN), NotFound):
+                raise translate(exc, cognito_errors.ADMIN) from None
+        # Return once the cut-off second has begun: a token issued after the answer is
+        # newer than the cut-off.
+        left = cutoff - self._wall()
+        if left > 0:
+            self._sleep(left)
+
+    def _burn(self, name: str, password: str) -> None:
+        """Sign in as a name no account can have (usernames hold no @), so an address
+        without an account costs the same Cognito round trip as one with an account."""
+        try:
+            self._cognito.initiate_auth(
+                ClientId=self._client,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": name.strip().lower(), "PASSWORD": password},
+            )
+        except ClientError as exc:
+            error = translate(exc, cognito_errors.SIGN_IN)
+            if isinstance(error, TooManyRequests):
+                raise error from None  # Cognito's own throttle: same for every name
+
+    def _release(self, request: Registration) -> None:
+        try:
+            self._users.release(request.username, request.email)
+        except Exception:
+            # The claim stays: the name and address look taken until an operator frees them.
+            log.exception("claim not released")
