@@ -44,12 +44,12 @@ IAM_DYNAMODB_ACTIONS = (
 # Cognito: only the Admin*/ListUsers calls are IAM-authorized; SignUp, InitiateAuth,
 # ConfirmSignUp, ForgotPassword, GlobalSignOut, RevokeToken and the like are public APIs
 # authorized by the app client or the user's token, so they need no statement.
+# Exactly the admin calls of identity/cognito/provider.py (tests/infra checks both ways);
+# SignUp, InitiateAuth and the other public calls need no IAM permission.
 IAM_COGNITO_ACTIONS = (
     "cognito-idp:AdminAddUserToGroup",
     "cognito-idp:AdminDeleteUser",
-    "cognito-idp:AdminGetUser",
-    "cognito-idp:AdminListGroupsForUser",
-    "cognito-idp:ListUsers",
+    "cognito-idp:AdminUserGlobalSignOut",
 )
 IAM_SES_ACTIONS = ("ses:SendEmail",)
 IAM_SSM_ACTIONS = ("ssm:GetParameter",)  # the signing key; aws/ssm key: no kms statement

@@ -172,16 +172,17 @@ def test_policy_covers_mail_signing_key_and_cognito_admin_calls(resources: dict[
     config = (ROOT / "chalicelib" / "config.py").read_text(encoding="utf-8")
     assert ".get_parameter(" in config and statements["SigningKey"]["Action"] == ["ssm:GetParameter"]
     assert statements["UserPool"]["Resource"] == {"Fn::GetAtt": ["UserPool", "Arn"]}
-    # Every IAM-authorized Cognito call of the Cognito backend is granted.
+    # Every IAM-authorized Cognito call of the Cognito backend is granted, and nothing more.
     cognito_dir = ROOT / "chalicelib" / "identity" / "cognito"
     calls = set()
-    for path in cognito_dir.rglob("*.py") if cognito_dir.exists() else []:
+    for path in cognito_dir.rglob("*.py"):
         calls |= {m for m in BOTO_CALL.findall(path.read_text(encoding="utf-8")) if m.startswith("admin_")}
         calls |= {m for m in BOTO_CALL.findall(path.read_text(encoding="utf-8")) if m == "list_users"}
     granted = set(statements["UserPool"]["Action"])
     for call in calls:
         action = "cognito-idp:" + "".join(part.title() for part in call.split("_"))
         assert action in granted, f"{call} needs {action} in infra/merge_template.py IAM_COGNITO_ACTIONS"
+    assert len(granted) == len(calls), f"granted but never called: {sorted(granted)} for {sorted(calls)}"
     for statement in statements.values():
         assert "*" not in statement["Action"] and statement["Effect"] == "Allow"
 

@@ -5,7 +5,8 @@ request, and every provider built in the container shares it). A token whose `ki
 in the cache makes one refetch (Cognito rotates keys), at most one per
 REFETCH_INTERVAL_SECONDS, so a flood of made-up `kid`s cannot turn into a flood of
 fetches. The algorithm is pinned to RS256: `alg: none`, HS256 (with the public key as the
-"secret") and any other algorithm are refused before a key is looked up.
+"secret") and any other algorithm are refused before a key is looked up. The signature is
+checked by rs256.py (pure Python: no `cryptography` in the Lambda package), the claims here.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
-
 from chalicelib.errors import InvalidToken
+from chalicelib.identity.cognito import rs256
 
 ALGORITHM = "RS256"
+ACCESS = "access"  # the token_use of access tokens (ID tokens say "id")
 LEEWAY_SECONDS = 5  # clock skew between Cognito and Lambda
 REFETCH_INTERVAL_SECONDS = 60.0
 FETCH_TIMEOUT_SECONDS = 3.0
@@ -62,12 +63,12 @@ class KeySet:
         self._fetch = fetch
         self._monotonic = monotonic
         self._interval = refetch_interval
-        self._keys: dict[str, Any] | None = None
+        self._keys: dict[str, rs256.RsaPublicKey] | None = None
         self._refetched_at = -float("inf")
         self._lock = threading.Lock()
         self.fetches = 0  # for tests and the report
 
-    def key(self, kid: str) -> Any:
+    def key(self, kid: str) -> rs256.RsaPublicKey:
         """The public key for `kid`; InvalidToken when the pool has no such key."""
         with self._lock:
             if self._keys is None:
@@ -94,7 +95,7 @@ class KeySet:
             keys = {}
             for entry in document.get("keys", []):
                 if entry.get("kty") == "RSA" and entry.get("kid") and entry.get("alg", ALGORITHM) == ALGORITHM:
-                    keys[str(entry["kid"])] = jwt.PyJWK(entry, ALGORITHM).key
+                    keys[str(entry["kid"])] = rs256.RsaPublicKey.from_jwk(entry)
         except Exception as exc:
             # Keep what we had: a failed refetch must not log everyone out.
             if self._keys is None:
@@ -124,38 +125,67 @@ class AccessClaims:
     issued_at: int  # epoch seconds (Cognito's `iat` has whole seconds)
 
 
+REQUIRED_CLAIMS = ("exp", "iat", "iss", "sub", "token_use", "client_id", "username")
+
+
+def _json_part(part: str) -> dict[str, Any]:
+    value = json.loads(rs256.b64url_decode(part))
+    if not isinstance(value, dict):
+        raise ValueError("not a JSON object")
+    return value
+
+
+def _is_time(value: Any) -> bool:
+    return type(value) in (int, float)
+
+
 class AccessTokenVerifier:
     """Signature, expiry, issuer = the pool, `client_id` = our app client, `token_use` = access."""
 
-    def __init__(self, keys: KeySet, issuer: str, client_id: str) -> None:
+    def __init__(self, keys: KeySet, issuer: str, client_id: str, now: Callable[[], float] = time.time) -> None:
         self._keys = keys
         self._issuer = issuer
         self._client_id = client_id
+        self._now = now
 
     def verify(self, token: str) -> AccessClaims:
-        if not token or len(token) > MAX_TOKEN_CHARS:
+        if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
+            raise InvalidToken()
+        parts = token.split(".")
+        if len(parts) != 3:
             raise InvalidToken()
         try:
-            header = jwt.get_unverified_header(token)
-            kid = header.get("kid")
-            if header.get("alg") != ALGORITHM or not isinstance(kid, str):
-                raise InvalidToken()
-            claims = jwt.decode(
-                token,
-                self._keys.key(kid),
-                algorithms=[ALGORITHM],
-                issuer=self._issuer,
-                leeway=LEEWAY_SECONDS,
-                options={"require": ["exp", "iat", "iss", "sub", "token_use", "client_id", "username"]},
-            )
-        except jwt.PyJWTError as exc:
+            header, claims, signature = _json_part(parts[0]), _json_part(parts[1]), rs256.b64url_decode(parts[2])
+        except ValueError as exc:  # bad base64url, bad JSON (UnicodeDecodeError is a ValueError)
             raise InvalidToken() from exc
+        kid = header.get("kid")
+        if header.get("alg") != ALGORITHM or not isinstance(kid, str):
+            raise InvalidToken()
+        signing_input = f"{parts[0]}.{parts[1]}".encode("ascii", "replace")
+        if not rs256.verify(self._keys.key(kid), signing_input, signature):
+            raise InvalidToken()
+        return self._checked(claims)
+
+    def _checked(self, claims: dict[str, Any]) -> AccessClaims:
+        if any(name not in claims for name in REQUIRED_CLAIMS):
+            raise InvalidToken()
+        now = self._now()
+        exp, iat = claims["exp"], claims["iat"]
+        if not _is_time(exp) or exp <= now - LEEWAY_SECONDS:
+            raise InvalidToken()
+        if type(iat) is not int or iat > now + LEEWAY_SECONDS:
+            raise InvalidToken()
+        nbf = claims.get("nbf")
+        if nbf is not None and (not _is_time(nbf) or nbf > now + LEEWAY_SECONDS):
+            raise InvalidToken()
+        if claims["iss"] != self._issuer:
+            raise InvalidToken()
         # An ID token has `aud` instead of `client_id`, and token_use "id".
-        if claims.get("token_use") != "access" or claims.get("client_id") != self._client_id:
+        if claims["token_use"] != ACCESS or claims["client_id"] != self._client_id:
             raise InvalidToken()
         groups = claims.get("cognito:groups") or []
-        username, sub, iat = claims.get("username"), claims.get("sub"), claims.get("iat")
-        if not isinstance(username, str) or not isinstance(sub, str) or type(iat) is not int:
+        username, sub = claims["username"], claims["sub"]
+        if not isinstance(username, str) or not isinstance(sub, str):
             raise InvalidToken()
         if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
             raise InvalidToken()
