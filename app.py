@@ -381,7 +381,7 @@ def delete_album(caller: Principal, album_id: str) -> Response:
 
 @app.middleware("http")
 def edge_middleware(request: Any, get_response: Callable[[Any], Response]) -> Response:
-    return edge.handle(request, get_response)
+    return edge.handle(request, get_response, OPERATIONS.methods)
 
 
 # Every path answers OPTIONS so browsers can preflight: API Gateway and `chalice local`
@@ -393,7 +393,26 @@ def _preflight_view(methods: list[str]) -> Callable[..., Response]:
     return preflight
 
 
+# API Gateway answers a method no route declares itself (403 "Missing Authentication
+# Token", 404 after our gateway responses), never reaching the app. So each path also
+# declares the standard methods it lacks, as public views answering the 405 problem with
+# `Allow` that API.md promises. They are not operations: the OpenAPI document omits them.
+STANDARD_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _not_allowed_view(methods: list[str]) -> Callable[..., Response]:
+    def not_allowed(**_path_params: str) -> Response:
+        return edge.method_not_allowed(methods)
+
+    return not_allowed
+
+
 for _path in sorted({op.path for op in OPERATIONS}):
+    _declared = OPERATIONS.methods(_path)
     app.route(_path, methods=["OPTIONS"], content_types=ANY_CONTENT_TYPE, name=f"preflight{_path}")(
-        _preflight_view(OPERATIONS.methods(_path))
+        _preflight_view(_declared)
+    )
+    _lacking = [m for m in STANDARD_METHODS if m not in _declared]
+    app.route(_path, methods=_lacking, content_types=ANY_CONTENT_TYPE, name=f"not_allowed{_path}")(
+        _not_allowed_view(_declared)
     )

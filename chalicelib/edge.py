@@ -27,7 +27,7 @@ def allowed_origin(origin: str | None) -> str | None:
 
 def preflight(origin: str | None, methods: list[str]) -> Response:
     """The OPTIONS answer of a path: its methods, and the CORS grant for allowed origins."""
-    allow = ", ".join([*methods, "OPTIONS"])
+    allow = allow_header(methods)
     headers: dict[str, str | list[str]] = {"Allow": allow}
     if allowed_origin(origin):
         headers.update(
@@ -40,18 +40,40 @@ def preflight(origin: str | None, methods: list[str]) -> Response:
     return Response(body="", status_code=204, headers=headers)
 
 
-def as_problem(response: Response) -> Response:
-    """Chalice answers some errors itself (405, 415) in its own shape; make them problems."""
+def allow_header(methods: list[str]) -> str:
+    """A path's Allow header: its declared methods and the preflight."""
+    return ", ".join([*methods, "OPTIONS"])
+
+
+def method_not_allowed(methods: list[str]) -> Response:
+    return http.problem(
+        405,
+        "method_not_allowed",
+        "This method is not allowed on this resource.",
+        headers={"Allow": allow_header(methods)},
+    )
+
+
+def as_problem(response: Response, allowed_methods: list[str] | None = None) -> Response:
+    """Chalice answers some errors itself (405, 415) in its own shape; make them problems.
+    Its own 405 lists every route of the path, the 405 views included, so the path's
+    declared methods are passed in to say what is really allowed."""
     headers = {k.lower(): str(v) for k, v in response.headers.items()}
     if response.status_code < 400 or headers.get("content-type", "").startswith(http.PROBLEM_JSON):
         return response
+    if response.status_code == 405 and allowed_methods is not None:
+        return method_not_allowed(allowed_methods)
     code = "method_not_allowed" if response.status_code == 405 else "request_error"
     detail = "This method is not allowed on this resource." if response.status_code == 405 else "The request failed."
     extra = {"Allow": headers["allow"]} if "allow" in headers else None
     return http.problem(response.status_code, code, detail, headers=extra)
 
 
-def handle(request: Any, get_response: Callable[[Any], Response]) -> Response:
+def handle(
+    request: Any,
+    get_response: Callable[[Any], Response],
+    declared_methods: Callable[[str], list[str]] | None = None,
+) -> Response:
     started = time.perf_counter()
     context = request.context or {}
     rid = context.get("requestId") or uuid.uuid4().hex
@@ -60,7 +82,9 @@ def handle(request: Any, get_response: Callable[[Any], Response]) -> Response:
         logs.configure(get_settings().log_level)
         allowed = allowed_origin(request.headers.get("origin"))
         try:
-            response = as_problem(get_response(request))
+            path = context.get("resourcePath")
+            methods = declared_methods(path) if declared_methods and path else None
+            response = as_problem(get_response(request), methods)
         except Exception:
             log.exception("unhandled error at the edge")
             response = http.internal_error()
