@@ -4,7 +4,8 @@ minutes: each step checks the time left, and a step that would not fit is skippe
 says so in the table). Machine-dependent figures come with a ratio against a floor
 measured in the same run.
 
-Inputs it takes from the code as it is: the identity backends from tests/conftest.py
+`python -m bench --only="cold start"` runs one step (and the stack if it needs it) and
+prints without writing. Inputs it takes from the code as it is: the identity backends from tests/conftest.py
 (IDENTITY_BACKENDS), the package from out/deployment.zip (`make package`), the local
 stack from tests/e2e/conftest.py's helpers, the Lambda memory from .chalice/config.json.
 """
@@ -47,7 +48,12 @@ def row(what: str, figure: str, verdict: str = "") -> None:
     rows.append((what, figure, verdict))
 
 
+ONLY = {a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--only=")}  # e.g. --only="cold start"
+
+
 def step(name: str, needs_seconds: float, run: Callable[[], None]) -> None:
+    if ONLY and name not in ONLY and name != "local stack":
+        return
     if left() < needs_seconds:
         row(name, "skipped", f"not enough time left ({left():.0f} s)")
         return
@@ -161,15 +167,19 @@ class StackSteps:
         from bench import coldstart
 
         env = coldstart.environment_for_app(self.stack.environment())
-        result = coldstart.measure(env, self.admin, self.user_pk, runs=11)
+        for precompiled in (False, True):
+            self._cold_start(coldstart.measure(env, self.admin, self.user_pk, 11, precompiled), precompiled)
+
+    def _cold_start(self, result: Any, precompiled: bool) -> None:
+        how = "with .pyc" if precompiled else "sources only"
         verdict = "met" if result.ratio <= COLD_GOAL else "NOT met"
         row(
-            "cold start: fresh interpreter, import + first signed-in GET /albums (median of 11)",
+            f"cold start ({how}): fresh python, import app + first signed-in GET /albums, median of 11",
             f"{result.app_median:.0f} ms (import {result.app_import_ms:.0f}, first request {result.app_first_ms:.0f})",
             f"ratio {result.ratio:.2f} vs floor: {verdict} (goal <= {COLD_GOAL})",
         )
         row(
-            "cold start floor: minimal Chalice app, one GetItem through boto3 (median of 11)",
+            f"cold start floor ({how}): minimal Chalice app + one boto3 GetItem, median of 11",
             f"{result.floor_median:.0f} ms "
             f"(import {result.floor_import_ms:.0f}, first request {result.floor_first_ms:.0f})",
             "floor",
@@ -256,7 +266,7 @@ def main() -> int:
     try:
         step("local stack", 120, stack.start)
         if stack.stack is not None:
-            step("cold start", 100, stack.cold_start)
+            step("cold start", 150, stack.cold_start)
             step("loopback latency", 150, stack.latency)
             step("throughput", 40, stack.throughput)
             step("items examined per page", 150, stack.scanned)
@@ -264,6 +274,8 @@ def main() -> int:
         stack.stop()
     text = table()
     print(text)
+    if ONLY:  # a partial run does not replace the full results
+        return 0
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     RESULTS.write_text(
         "# Bandstand benchmark results\n\n"

@@ -55,6 +55,28 @@ def lambda_site() -> Path:
     return site
 
 
+def staged_project(precompiled: bool = False) -> Path:
+    """app.py, chalicelib and the floor app as `chalice package` zips them from a clean
+    checkout: sources without bytecode. Lambda's /var/task is read-only, so a cold start
+    compiles them (`-B` keeps it that way run after run); the floor compiles its own.
+    `precompiled`: with unchecked-hash bytecode next to them, as a package could ship it."""
+    stage = SITE_ROOT / ("project-compiled" if precompiled else "project")
+    shutil.rmtree(stage, ignore_errors=True)
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(ROOT / "chalicelib", stage / "chalicelib", ignore=skip)
+    shutil.copy(ROOT / "app.py", stage / "app.py")
+    (stage / "bench").mkdir()
+    (stage / "bench" / "__init__.py").write_text("")
+    shutil.copy(ROOT / "bench" / "floor_app.py", stage / "bench" / "floor_app.py")
+    if precompiled:
+        import compileall
+        import py_compile
+
+        mode = py_compile.PycInvalidationMode.UNCHECKED_HASH
+        compileall.compile_dir(stage, quiet=1, invalidation_mode=mode)
+    return stage
+
+
 @dataclass(frozen=True)
 class ColdStart:
     app_ms: list[float]
@@ -77,10 +99,10 @@ class ColdStart:
         return self.app_median / self.floor_median
 
 
-def _run(mode: str, site: Path, token: str, env: Mapping[str, str]) -> tuple[float, dict[str, float]]:
-    argv = [sys.executable, "-S", "-B", str(RUNNER), mode, str(site), str(ROOT), token]
+def _run(mode: str, site: Path, project: Path, token: str, env: Mapping[str, str]) -> tuple[float, dict[str, float]]:
+    argv = [sys.executable, "-S", "-B", str(RUNNER), mode, str(site), str(project), token]
     started = time.perf_counter()
-    done = subprocess.run(argv, env=dict(env), cwd=ROOT, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(argv, env=dict(env), cwd=project, capture_output=True, text=True, timeout=60)
     wall = (time.perf_counter() - started) * 1000
     if done.returncode != 0:
         raise RuntimeError(f"cold start ({mode}) failed:\n{done.stderr[-2000:]}")
@@ -90,20 +112,20 @@ def _run(mode: str, site: Path, token: str, env: Mapping[str, str]) -> tuple[flo
     return wall, figures
 
 
-def measure(env: Mapping[str, str], token: str, floor_pk: str, runs: int = 11) -> ColdStart:
+def measure(env: Mapping[str, str], token: str, floor_pk: str, runs: int = 11, precompiled: bool = False) -> ColdStart:
     """`runs` of each, alternated (app, floor, app, ...), after one unmeasured warm-up of
     each so the OS file cache is equally warm for both."""
-    site = lambda_site()
+    site, project = lambda_site(), staged_project(precompiled)
     clean = {k: v for k, v in env.items() if not k.startswith("PYTHON")}
     clean.update({"FLOOR_PK": floor_pk, "PYTHONDONTWRITEBYTECODE": "1"})
     for mode in ("app", "floor"):
-        _run(mode, site, token, clean)
+        _run(mode, site, project, token, clean)
     app_ms, floor_ms, app_parts, floor_parts = [], [], [], []
     for _ in range(runs):
-        wall, parts = _run("app", site, token, clean)
+        wall, parts = _run("app", site, project, token, clean)
         app_ms.append(wall)
         app_parts.append(parts)
-        wall, parts = _run("floor", site, token, clean)
+        wall, parts = _run("floor", site, project, token, clean)
         floor_ms.append(wall)
         floor_parts.append(parts)
 
