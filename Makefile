@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help dev test lint check seed admin fmt clean clean-data package deploy destroy
+.PHONY: help dev test lint security audit bench check seed admin fmt clean clean-data package deploy destroy
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -42,6 +42,17 @@ lint: $(VENV)/.installed ## ruff, ruff format --check and mypy (CI runs this bef
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(MAKE) --no-print-directory security
+
+security: $(VENV)/.installed ## bandit: fails on any high-severity finding (part of make lint)
+	$(VENV)/bin/bandit -q -c pyproject.toml -r app.py chalicelib scripts bench --severity-level high
+
+# Not in CI: pip-audit needs its advisory source (PyPI's JSON API or OSV) over the network.
+audit: $(VENV)/.installed ## pip-audit the pinned runtime requirements (needs pypi.org or osv.dev)
+	$(VENV)/bin/pip-audit -r requirements.txt --progress-spinner off
+
+bench: $(deps) ## measure cold start, package size, round trips, hashing, latency; writes bench/results.md
+	$(PY) -m bench
 
 check: lint test ## lint, then the tests: exactly what CI runs
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Chalice, Request, Response
 
@@ -16,8 +16,10 @@ from chalicelib import authorizers, bodies, edge, http, services, shapes
 from chalicelib import validation as v
 from chalicelib.errors import BandstandError, Forbidden, InvalidToken
 from chalicelib.identity import Principal
-from chalicelib.repository.albums import AlbumRecord
 from chalicelib.routing import Auth, Operation, OperationTable
+
+if TYPE_CHECKING:  # annotations only: botocore loads with the first request, not with app.py
+    from chalicelib.repository.albums import AlbumRecord
 
 app = Chalice(app_name="bandstand", configure_logs=False)  # our JSON logging instead
 log = logging.getLogger("bandstand.http")

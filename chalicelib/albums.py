@@ -6,13 +6,15 @@ import random
 import time
 import uuid
 from dataclasses import asdict, replace
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from chalicelib.bodies import etag
 from chalicelib.errors import NotFound, VersionConflict
-from chalicelib.paging import PageTokens
-from chalicelib.repository.albums import AlbumRecord, AlbumRepository
 from chalicelib.shapes import AlbumFields, AlbumPatch
+
+if TYPE_CHECKING:  # the repository (and botocore) load with the first request, not with app.py
+    from chalicelib.paging import PageTokens
+    from chalicelib.repository.albums import AlbumRecord, AlbumRepository
 
 PATCH_ATTEMPTS = 10
 
@@ -43,6 +45,8 @@ def get(repo: AlbumRepository, album_id: str) -> AlbumRecord:
 
 
 def create(repo: AlbumRepository, fields: AlbumFields, now_ms: int | None = None) -> AlbumRecord:
+    from chalicelib.repository.albums import AlbumRecord
+
     now = now_ms if now_ms is not None else int(time.time() * 1000)
     album = AlbumRecord(album_id=str(uuid.uuid4()), created_ms=now, updated_ms=now, version=1, **asdict(fields))
     repo.create(album)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 from chalicelib.clock import iso_utc
 from chalicelib.identity import Profile, TokenSet
-from chalicelib.repository.albums import AlbumRecord
 from chalicelib.shapes import AlbumBody, ProfileBody, Tokens
+
+if TYPE_CHECKING:  # annotations only: the repository imports botocore
+    from chalicelib.repository.albums import AlbumRecord
 
 
 def profile_body(profile: Profile) -> ProfileBody:

@@ -163,3 +163,15 @@ class Throttled(TooManyRequests):
     """A mail-sending request (resend-code, forgot-password) came too soon."""
 
     code = "too_many_requests"
+
+
+class ServiceUnavailable(BandstandError):
+    """The database is throttling or out of reach (503 with Retry-After). Nothing of the
+    request was stored: every write is one atomic request, so a 503 means "try again"."""
+
+    code = "service_unavailable"
+    default_detail = "The service is busy or briefly unavailable. Try again shortly."
+
+    def __init__(self, retry_after: int = 1, detail: str | None = None) -> None:
+        self.retry_after = max(1, retry_after)
+        super().__init__(detail)

@@ -31,6 +31,7 @@ PROBLEMS: dict[type[errors.BandstandError], int] = {
     errors.PayloadTooLarge: 413,
     errors.UnsupportedMediaType: 415,
     errors.TooManyRequests: 429,
+    errors.ServiceUnavailable: 503,
 }
 
 
@@ -62,7 +63,7 @@ def problem(
 
 def problem_from(exc: errors.BandstandError) -> Response:
     headers: dict[str, str] = {}
-    if isinstance(exc, errors.TooManyRequests):
+    if isinstance(exc, errors.TooManyRequests | errors.ServiceUnavailable):
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, errors.Unauthorized):
         headers["WWW-Authenticate"] = 'Bearer realm="bandstand"'

@@ -12,6 +12,8 @@ from typing import Any
 from chalicelib import shapes
 from chalicelib.routing import Operation
 
+NO_DATABASE = ("/health", "/openapi.json")  # the routes that never call DynamoDB
+
 STR = {"type": "string"}
 
 PAGINATION_PARAMS = [
@@ -106,6 +108,8 @@ def _operation(op: Operation) -> dict[str, Any]:
         statuses.add(401)
     if op.auth == "admin":
         statuses.add(403)
+    if op.path not in NO_DATABASE:
+        statuses.add(503)  # DynamoDB throttled or out of reach, with Retry-After
     for status in sorted(statuses):
         responses[str(status)] = {"description": "Problem", "content": problem}
     result: dict[str, Any] = {

@@ -17,12 +17,37 @@ if TYPE_CHECKING:
     from chalicelib.repository.albums import AlbumRepository
 
 
-@lru_cache(maxsize=1)
+# Timeouts and retries. On AWS, botocore's standard mode retries throttles with backoff
+# within the Lambda's time. A local endpoint (DynamoDB Local) is either up or not: fail
+# fast, so a stopped database answers 503 within seconds instead of hanging.
+AWS_CLIENT_CONFIG: dict[str, Any] = {"connect_timeout": 2, "read_timeout": 5, "retries": {"mode": "standard"}}
+LOCAL_CLIENT_CONFIG: dict[str, Any] = {
+    "connect_timeout": 1,
+    "read_timeout": 10,
+    "retries": {"mode": "standard", "max_attempts": 2},
+}
+
+
 def dynamodb_client() -> Any:
+    """The DynamoDB client every repository uses, guarded: throttles and an unreachable
+    endpoint raise ServiceUnavailable (503). Tests may install their own (`install`)."""
+    installed = _installed.get("dynamodb")
+    return installed if installed is not None else _configured_dynamodb()
+
+
+@lru_cache(maxsize=1)
+def _configured_dynamodb() -> Any:
     import boto3  # imported on first use: keeps import of app.py light
+    from botocore.config import Config
+
+    from chalicelib.repository.guard import guard
 
     settings = get_settings()
-    return boto3.client("dynamodb", region_name=settings.region, endpoint_url=settings.dynamodb_endpoint)
+    options = LOCAL_CLIENT_CONFIG if settings.dynamodb_endpoint else AWS_CLIENT_CONFIG
+    client = boto3.client(
+        "dynamodb", region_name=settings.region, endpoint_url=settings.dynamodb_endpoint, config=Config(**options)
+    )
+    return guard(client)
 
 
 @lru_cache(maxsize=1)
@@ -119,10 +144,18 @@ def build_mailer(settings: Settings) -> Mailer:
 _installed: dict[str, Any] = {}
 
 
-def install(*, accounts: Accounts | None = None) -> None:
-    """Use these accounts instead of the configured ones (tests pass their own in)."""
+def install(*, accounts: Accounts | None = None, dynamodb: Any = None) -> None:
+    """Use these accounts, or this DynamoDB client, instead of the configured ones (tests
+    pass their own in: a fake, or a client that fails on purpose). An installed client is
+    guarded like the configured one, and the services built on it are rebuilt."""
     if accounts is not None:
         _installed["accounts"] = accounts
+    if dynamodb is not None:
+        from chalicelib.repository.guard import guard
+
+        _installed["dynamodb"] = guard(dynamodb)
+        _configured_accounts.cache_clear()
+        albums.cache_clear()
 
 
 @lru_cache(maxsize=1)
@@ -146,7 +179,7 @@ def albums() -> AlbumRepository:
 def reset() -> None:
     """Forget every cached client and service (tests, or after changing the environment)."""
     get_settings.cache_clear()
-    dynamodb_client.cache_clear()
+    _configured_dynamodb.cache_clear()
     cognito_client.cache_clear()
     page_tokens.cache_clear()
     _configured_accounts.cache_clear()

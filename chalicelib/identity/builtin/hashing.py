@@ -6,7 +6,10 @@ provider, so it applies to every backend.
 
 from __future__ import annotations
 
-from passlib.context import CryptContext
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from passlib.context import CryptContext
 
 # OWASP's argon2id minimum: 19 MiB, 2 iterations, parallelism 1. Raising any of these
 # later makes `needs_update` true for old hashes, and sign-in rehashes them.
@@ -16,6 +19,10 @@ ARGON2_PARALLELISM = 1
 
 
 def make_context(memory_kib: int = ARGON2_MEMORY_KIB, rounds: int = ARGON2_ROUNDS) -> CryptContext:
+    # Imported here: passlib and argon2 cost ~100 ms of a cold start, and most requests
+    # (every signed-in one) never hash a password.
+    from passlib.context import CryptContext
+
     return CryptContext(
         schemes=["argon2"],
         argon2__type="ID",
@@ -29,8 +36,15 @@ class PasswordHasher:
     """Hash and verify; `verify` also says whether the stored hash should be upgraded."""
 
     def __init__(self, context: CryptContext | None = None) -> None:
-        self._context = context or make_context()
+        self._given = context
         self._dummy: str | None = None
+
+    @property
+    def _context(self) -> CryptContext:
+        """Built on first use (see make_context); passlib's context is thread-safe."""
+        if self._given is None:
+            self._given = make_context()
+        return self._given
 
     def hash(self, password: str) -> str:
         return str(self._context.hash(password))

@@ -117,5 +117,5 @@ class TokenService:
                 leeway=LEEWAY_SECONDS,
                 options=options,  # type: ignore[arg-type]
             )
-        except jwt.PyJWTError as exc:
+        except (jwt.PyJWTError, ValueError) as exc:  # ValueError: text UTF-8 cannot carry (a lone surrogate)
             raise InvalidToken() from exc
