@@ -261,7 +261,7 @@ def _exit_on_sigterm() -> None:
 def _load_or_set_aside(app: Any, state_file: Path) -> None:
     try:
         restored = app.load()
-    except Exception as exc:  # noqa: BLE001 (any unpickling failure: a moto upgrade, a torn disk)
+    except Exception as exc:  # any unpickling failure, e.g. after a moto upgrade changed its classes
         aside = state_file.with_name(f"{state_file.name}.unreadable-{int(time.time())}")
         state_file.replace(aside)
         print(f"cognito emulator: cannot read {state_file} ({exc!r}); moved to {aside}, starting empty", flush=True)
