@@ -19,18 +19,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture
 def make_stack(tmp_path: Path) -> Iterator[Callable[..., devstack.Stack]]:
-    """Start stacks on free ports sharing one LOCAL_DIR (so a restart finds its data)."""
+    """Start stacks on free ports sharing one LOCAL_DIR (so a restart finds its data), on
+    the builtin identity backend unless told `identity_backend="cognito"`."""
     require_dynamodb_local()
     started: list[devstack.Stack] = []
 
-    def start(seed: bool = False) -> devstack.Stack:
+    def start(seed: bool = False, identity_backend: str = "builtin") -> devstack.Stack:
         stack = devstack.Stack(
             api_port=devstack.find_free_port(),
             web_port=devstack.find_free_port(),
             dynamodb_port=devstack.find_free_port(),
+            cognito_port=devstack.find_free_port(),
             local_dir=tmp_path / "local",
             seed=seed,
             log_to_files=True,
+            identity_backend=identity_backend,
         )
         started.append(stack)
         return stack.start()
