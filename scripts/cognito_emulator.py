@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -279,6 +280,8 @@ def serve(port: int, state_file: Path | None) -> int:
     from scripts.cognito_state import DurableCognito
 
     os.environ.setdefault("MOTO_PORT", str(port))  # as moto_server does
+    # One access-log line per Cognito call would drown the stack's own output.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     app: Any = DomainDispatcherApplication(create_backend_app)
     if state_file is not None:
         app = DurableCognito(app, state_file)
