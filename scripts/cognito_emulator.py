@@ -253,10 +253,18 @@ def forget_users(dynamodb: Any, users_table: str) -> int:
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def _exit_on_sigterm() -> None:
-    # SIGTERM (how the stack stops children) ends us like Ctrl-C; every acknowledged
-    # change is already on disk, so there is nothing to save on the way out.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+def _exit_on_sigterm(lock: Any = None) -> None:
+    """SIGTERM (how the stack stops children) and Ctrl-C end us. Every acknowledged change
+    is already on disk; with the state lock held, no save is cut short on the way out."""
+
+    def stop(*_: Any) -> None:
+        if lock is not None:
+            lock.acquire()  # waits for a save in progress; released by exiting
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    if lock is not None:
+        signal.signal(signal.SIGINT, stop)
 
 
 def _load_or_set_aside(app: Any, state_file: Path) -> None:
@@ -283,11 +291,13 @@ def serve(port: int, state_file: Path | None) -> int:
     # One access-log line per Cognito call would drown the stack's own output.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     app: Any = DomainDispatcherApplication(create_backend_app)
+    lock = None
     if state_file is not None:
         app = DurableCognito(app, state_file)
         _load_or_set_aside(app, state_file)
+        lock = app.lock
     server = make_server(HOST, port, app, threaded=True, request_handler=MotoRequestHandler)
-    _exit_on_sigterm()
+    _exit_on_sigterm(lock)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

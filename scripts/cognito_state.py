@@ -106,7 +106,10 @@ def save(path: Path) -> None:
 
 
 def load(path: Path) -> bool:
-    """Put the saved pools back into moto; False when there is no file yet."""
+    """Put the saved pools back into moto; False when there is no file yet. Temp files a
+    killed save left behind are removed (the state file is the old one, whole)."""
+    for leftover in path.parent.glob(f"{path.name}.*.tmp"):
+        leftover.unlink(missing_ok=True)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
