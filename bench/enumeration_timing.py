@@ -78,6 +78,7 @@ def p90(values: list[float]) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tries", type=int, default=50)
+    parser.add_argument("--backend", choices=["builtin", "cognito"], default="builtin", help="identity backend")
     args = parser.parse_args(argv)
     n = args.tries
     with tempfile.TemporaryDirectory() as local:
@@ -85,8 +86,10 @@ def main(argv: list[str] | None = None) -> int:
             api_port=find_free_port(),
             web_port=find_free_port(),
             dynamodb_port=find_free_port(),
+            cognito_port=find_free_port(),
             local_dir=Path(local),
             in_memory=True,
+            identity_backend=args.backend,
         )
         with stack:
             api = Client(stack.api_url)

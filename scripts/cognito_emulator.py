@@ -1,7 +1,9 @@
-"""A local Amazon Cognito for `IDENTITY_BACKEND=cognito make dev`: moto in server mode.
+"""A local Amazon Cognito for `IDENTITY_BACKEND=cognito make dev`: moto's server app, run
+in our own process so that its state survives a restart.
 
     from scripts.cognito_emulator import start_emulator
-    emulator = start_emulator(port=28010, log_file=Path(".local/logs/cognito.log"))
+    emulator = start_emulator(port=28010, log_file=Path(".local/logs/cognito.log"),
+                              state_file=Path(".local/cognito/state.pickle"))
     env.update(emulator.env)      # COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID, COGNITO_ENDPOINT
     save_env(emulator, Path(".local/cognito.json"))   # for `make admin` in another process
     ...
@@ -9,24 +11,33 @@
 
     # elsewhere (make admin / the CLI): env.update(load_env(Path(".local/cognito.json")) or {})
 
-`start_emulator` starts `moto_server` on 127.0.0.1:PORT as a child process, waits until it
-answers, creates the user pool (API.md's password policy), the app client (no secret,
-USER_PASSWORD_AUTH + refresh) and the `admin` group, and returns the variables the API
-needs. moto keeps everything in memory: a restart starts with no users. The users table in
-DynamoDB Local is persisted, so call `forget_users(dynamodb, users_table)` when starting
-the emulator: it removes the Cognito backend's user records and email claims (albums,
-lockouts and throttles stay), so the table and the pool agree. Why moto and not
-cognito-local: docs/cognito-backend.md.
+`start_emulator` starts `python -m scripts.cognito_emulator serve` on 127.0.0.1:PORT as a
+child process, waits until it answers, finds Bandstand's pool in it (restored from the state
+file) or creates the pool (API.md's password policy), the app client (no secret,
+USER_PASSWORD_AUTH + refresh) and the `admin` group, and returns the variables the API needs.
 
-Run alone: python -m scripts.cognito_emulator --port 28010 (prints the variables; Ctrl-C stops).
+`serve` is moto's WSGI app (what `moto_server` runs) behind scripts/cognito_state.py's
+middleware: after every request that changes cognito-idp state, the state is written to
+the state file (0600; moto keeps passwords in clear, so local use only) before the answer
+goes out, and it is loaded again at start. Pool and client ids, users, groups and refresh
+tokens survive a restart, a SIGKILL included. Without a state file it is in memory only.
+
+If the pool had to be created anew while the users table still has users (state file
+deleted, or unreadable after a moto upgrade), call `forget_users(dynamodb, users_table)`:
+it removes the Cognito backend's user records and email claims (albums, lockouts and
+throttles stay), so the table and the empty pool agree. Why moto and not cognito-local:
+docs/cognito-backend.md.
+
+Run alone: python -m scripts.cognito_emulator --port 28010 [--state-file F] (prints the
+variables; Ctrl-C stops).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -41,6 +52,8 @@ POOL_NAME = "bandstand-local"
 CLIENT_NAME = "bandstand-web"
 ADMIN_GROUP = "admin"
 READY_TIMEOUT_SECONDS = 30.0
+HOST = "127.0.0.1"
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def create_pool(cognito: Any) -> tuple[str, str]:
@@ -82,19 +95,65 @@ def create_pool(cognito: Any) -> tuple[str, str]:
     return str(pool["Id"]), str(client["ClientId"])
 
 
+def find_pool(cognito: Any) -> tuple[str, str] | None:
+    """Bandstand's pool and app client in an emulator restored from its state file, if any."""
+    for pool in cognito.list_user_pools(MaxResults=60)["UserPools"]:
+        if pool["Name"] != POOL_NAME:
+            continue
+        clients = cognito.list_user_pool_clients(UserPoolId=pool["Id"], MaxResults=60)["UserPoolClients"]
+        for client in clients:
+            if client["ClientName"] == CLIENT_NAME:
+                return str(pool["Id"]), str(client["ClientId"])
+    return None
+
+
+def cognito_client(endpoint: str, region: str = REGION) -> Any:
+    import boto3
+
+    return boto3.client(
+        "cognito-idp",
+        region_name=region,
+        endpoint_url=endpoint,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # moto accepts any key
+    )
+
+
+def ensure_pool(endpoint: str, region: str = REGION) -> tuple[str, str, bool]:
+    """(pool id, client id, created): the pool the emulator restored, or a new one."""
+    cognito = cognito_client(endpoint, region)
+    found = find_pool(cognito)
+    if found is not None:
+        return found[0], found[1], False
+    pool_id, client_id = create_pool(cognito)
+    return pool_id, client_id, True
+
+
+def emulator_env(endpoint: str, pool_id: str, client_id: str, region: str = REGION) -> dict[str, str]:
+    """What the API process needs to use the emulator's pool."""
+    return {
+        "IDENTITY_BACKEND": "cognito",
+        "COGNITO_USER_POOL_ID": pool_id,
+        "COGNITO_CLIENT_ID": client_id,
+        "COGNITO_ENDPOINT": endpoint,
+        "AWS_REGION": region,
+    }
+
+
 @dataclass
 class Emulator:
-    """A running moto server with Bandstand's pool in it."""
+    """A running emulator process with Bandstand's pool in it."""
 
     process: subprocess.Popen[bytes]
     endpoint: str
     pool_id: str
     client_id: str
+    created: bool = True  # False: the pool came back from the state file
     env: dict[str, str] = field(default_factory=dict)
 
     def stop(self, timeout: float = 10.0) -> None:
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+            self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -102,79 +161,74 @@ class Emulator:
                 self.process.wait()
 
 
-def _server_command(port: int) -> list[str]:
-    exe = Path(sys.executable).with_name("moto_server")
-    command = str(exe) if exe.exists() else shutil.which("moto_server")
-    if command is None:
-        raise RuntimeError("moto_server not found: install requirements-dev.txt (moto[server])")
-    return [command, "-H", "127.0.0.1", "-p", str(port)]
+def serve_command(port: int, state_file: Path | None) -> list[str]:
+    """The emulator process: this module's `serve`, from the repository root."""
+    argv = [sys.executable, "-m", "scripts.cognito_emulator", "serve", "--port", str(port)]
+    return [*argv, "--state-file", str(state_file)] if state_file is not None else argv
+
+
+def emulator_answers(endpoint: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 def _wait_ready(endpoint: str, process: subprocess.Popen[bytes], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"moto_server exited with {process.returncode}; see its log")
-        try:
-            with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"moto_server did not answer on {endpoint} within {timeout:.0f} s")
+            raise RuntimeError(f"the Cognito emulator exited with {process.returncode}; see its log")
+        if emulator_answers(endpoint):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"the Cognito emulator did not answer on {endpoint} within {timeout:.0f} s")
 
 
-def start_emulator(port: int, log_file: Path | None = None, region: str = REGION) -> Emulator:
-    """Start moto_server on 127.0.0.1:`port`, create the pool; the running Emulator.
-    `.env` holds COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID, COGNITO_ENDPOINT and
-    IDENTITY_BACKEND=cognito for the API process."""
-    import boto3
-
-    endpoint = f"http://127.0.0.1:{port}"
+def start_emulator(
+    port: int, log_file: Path | None = None, region: str = REGION, state_file: Path | None = None
+) -> Emulator:
+    """Start the emulator on 127.0.0.1:`port` (durable when given a state file), find or
+    create the pool; the running Emulator. `.env` holds COGNITO_USER_POOL_ID,
+    COGNITO_CLIENT_ID, COGNITO_ENDPOINT and IDENTITY_BACKEND=cognito for the API process."""
+    endpoint = f"http://{HOST}:{port}"
     out: IO[bytes] | int = subprocess.DEVNULL
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         out = log_file.open("ab")
     env = {**os.environ, "AWS_DEFAULT_REGION": region}
-    process = subprocess.Popen(_server_command(port), stdout=out, stderr=subprocess.STDOUT, env=env)
+    process = subprocess.Popen(
+        serve_command(port, state_file), stdout=out, stderr=subprocess.STDOUT, env=env, cwd=REPO_ROOT
+    )
     try:
         _wait_ready(endpoint, process, READY_TIMEOUT_SECONDS)
-        cognito = boto3.client(
-            "cognito-idp",
-            region_name=region,
-            endpoint_url=endpoint,
-            aws_access_key_id="local",
-            aws_secret_access_key="local",  # moto accepts any key
-        )
-        pool_id, client_id = create_pool(cognito)
+        pool_id, client_id, created = ensure_pool(endpoint, region)
     except BaseException:
         process.kill()
         process.wait()
         raise
-    emulator = Emulator(process, endpoint, pool_id, client_id)
-    emulator.env = {
-        "IDENTITY_BACKEND": "cognito",
-        "COGNITO_USER_POOL_ID": pool_id,
-        "COGNITO_CLIENT_ID": client_id,
-        "COGNITO_ENDPOINT": endpoint,
-        "AWS_REGION": region,
-    }
+    emulator = Emulator(process, endpoint, pool_id, client_id, created)
+    emulator.env = emulator_env(endpoint, pool_id, client_id, region)
     return emulator
 
 
-def save_env(emulator: Emulator, path: Path) -> None:
+def save_env(emulator: Emulator | dict[str, str], path: Path) -> None:
     """Write the emulator's variables where other commands find them: `make admin` runs
     in another process than `make dev` and needs the pool id of the running emulator."""
+    env = emulator.env if isinstance(emulator, Emulator) else emulator
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(emulator.env, indent=2) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(env, indent=2) + "\n", encoding="utf-8")
 
 
 def load_env(path: Path) -> dict[str, str] | None:
     """The variables `save_env` wrote, if that emulator still answers; None otherwise."""
     try:
         env = json.loads(path.read_text(encoding="utf-8"))
-        with urllib.request.urlopen(f"{env['COGNITO_ENDPOINT']}/moto-api/", timeout=1):
-            pass
-    except (OSError, ValueError, KeyError):
+        endpoint = str(env["COGNITO_ENDPOINT"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not emulator_answers(endpoint):
         return None
     return {str(k): str(v) for k, v in env.items()}
 
@@ -199,13 +253,76 @@ def forget_users(dynamodb: Any, users_table: str) -> int:
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description="Run the local Cognito emulator (moto server)")
+def _exit_on_sigterm(lock: Any = None) -> None:
+    """SIGTERM (how the stack stops children) and Ctrl-C end us. Every acknowledged change
+    is already on disk; with the state lock held, no save is cut short on the way out."""
+
+    def stop(*_: Any) -> None:
+        if lock is not None:
+            lock.acquire()  # waits for a save in progress; released by exiting
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    if lock is not None:
+        signal.signal(signal.SIGINT, stop)
+
+
+def _load_or_set_aside(app: Any, state_file: Path) -> None:
+    try:
+        restored = app.load()
+    except Exception as exc:  # any unpickling failure, e.g. after a moto upgrade changed its classes
+        aside = state_file.with_name(f"{state_file.name}.unreadable-{int(time.time())}")
+        state_file.replace(aside)
+        print(f"cognito emulator: cannot read {state_file} ({exc!r}); moved to {aside}, starting empty", flush=True)
+        return
+    where = "restored from" if restored else "no state yet; will save to"
+    print(f"cognito emulator: {where} {state_file}", flush=True)
+
+
+def serve(port: int, state_file: Path | None) -> int:
+    """Serve moto's app on 127.0.0.1:`port` until SIGTERM or Ctrl-C; with a state file,
+    every change is on disk before it is acknowledged."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
+
+    from scripts.cognito_state import DurableCognito
+
+    os.environ.setdefault("MOTO_PORT", str(port))  # as moto_server does
+    # One access-log line per Cognito call would drown the stack's own output.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    app: Any = DomainDispatcherApplication(create_backend_app)
+    lock = None
+    if state_file is not None:
+        app = DurableCognito(app, state_file)
+        _load_or_set_aside(app, state_file)
+        lock = app.lock
+    server = make_server(HOST, port, app, threaded=True, request_handler=MotoRequestHandler)
+    _exit_on_sigterm(lock)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the local Cognito emulator (moto, durable with a state file)")
+    parser.add_argument(
+        "mode",
+        nargs="?",
+        choices=("run", "serve"),
+        default="run",
+        help="run: serve and create the pool, print its variables (default); serve: the server only",
+    )
     parser.add_argument("--port", type=int, default=int(os.environ.get("COGNITO_PORT", "8002")))
-    args = parser.parse_args()
-    # SIGTERM as well as Ctrl-C stops moto_server with us, never leaving it behind.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    emulator = start_emulator(args.port)
+    parser.add_argument("--state-file", type=Path, default=None, help="keep the pools here (else in memory)")
+    args = parser.parse_args(argv)
+    if args.mode == "serve":
+        return serve(args.port, args.state_file)
+    _exit_on_sigterm()  # stops the server process with us, never leaving it behind
+    emulator = start_emulator(args.port, state_file=args.state_file)
     for name, value in emulator.env.items():
         print(f"export {name}={value}")
     sys.stdout.flush()

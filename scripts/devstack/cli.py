@@ -5,7 +5,9 @@
                                                # against a running stack (seed, grant-admin ...)
 
 Ports and folders come from API_PORT (8000), WEB_PORT (8080), DYNAMODB_PORT (8001),
-LOCAL_DIR (.local) and OUTBOX_DIR (LOCAL_DIR/outbox).
+COGNITO_PORT (8002, IDENTITY_BACKEND=cognito only), LOCAL_DIR (.local) and OUTBOX_DIR
+(LOCAL_DIR/outbox). The identity backend comes from IDENTITY_BACKEND (builtin); `cli`
+without it uses the Cognito emulator's pool when one is running for LOCAL_DIR.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
+from scripts import cognito_emulator
+from scripts.devstack.components import CognitoEmulator
 from scripts.devstack.dynamodb import REPO_ROOT, dynamodb_answers, missing_prerequisites
 from scripts.devstack.processes import StackError, console, port_in_use
 from scripts.devstack.stack import Stack, cli_command
 
 
-def stack_from_environment(*, seed: bool = False) -> Stack:
+def stack_from_environment(*, seed: bool = False, identity_backend: str | None = None) -> Stack:
     """A Stack (not started) on the ports and folders the environment names."""
     env = os.environ
     outbox = env.get("OUTBOX_DIR")
@@ -32,9 +36,11 @@ def stack_from_environment(*, seed: bool = False) -> Stack:
         api_port=int(env.get("API_PORT", "8000")),
         web_port=int(env.get("WEB_PORT", "8080")),
         dynamodb_port=int(env.get("DYNAMODB_PORT", "8001")),
+        cognito_port=int(env.get("COGNITO_PORT", "8002")),
         local_dir=(REPO_ROOT / env.get("LOCAL_DIR", ".local")).resolve(),
         outbox_dir=Path(outbox).resolve() if outbox else None,
         seed=seed,
+        identity_backend=identity_backend,
     )
 
 
@@ -42,6 +48,23 @@ def _box(lines: list[str]) -> str:
     width = max(len(line) for line in lines)
     edge = "+" + "-" * (width + 2) + "+"
     return "\n".join([edge, *(f"| {line.ljust(width)} |" for line in lines), edge])
+
+
+def _banner(stack: Stack, seconds: float) -> list[str]:
+    lines = [
+        f"Bandstand is up (started in {seconds:.1f}s), identity: {stack.identity_backend}",
+        "",
+        f"web app         {stack.web_url}/",
+        f"API             {stack.api_url}/",
+        f"DynamoDB Local  {stack.dynamodb_url}/",
+        f"data            {stack.local_dir / 'dynamodb'}",
+    ]
+    if stack.identity_backend == "cognito":
+        lines += [
+            f"Cognito (moto)  http://127.0.0.1:{stack.cognito_port}/",
+            f"pool state      {stack.local_dir / 'cognito' / 'state.pickle'} (0600, passwords in clear)",
+        ]
+    return [*lines, f"outbox (.eml)   {stack.outbox_dir}", "", "Ctrl-C stops everything."]
 
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
@@ -59,12 +82,14 @@ def run_stack() -> int:
         console(f"error: {exc}")
         return 1
     ports = {"API_PORT": stack.api_port, "WEB_PORT": stack.web_port, "DYNAMODB_PORT": stack.dynamodb_port}
+    if stack.identity_backend == "cognito":
+        ports["COGNITO_PORT"] = stack.cognito_port
     busy = [f"{name}={port}" for name, port in ports.items() if port_in_use(port)]
     if busy:
         console(
             f"error: already in use: {', '.join(busy)}. Is `make dev` running?\n"
             "  Stop it, or choose other ports: make dev API_PORT=9000 WEB_PORT=9080"
-            " DYNAMODB_PORT=9001"
+            " DYNAMODB_PORT=9001 COGNITO_PORT=9002"
         )
         return 1
 
@@ -74,21 +99,7 @@ def run_stack() -> int:
     began = time.monotonic()
     try:
         stack.start()
-        console(
-            _box(
-                [
-                    f"Bandstand is up (started in {time.monotonic() - began:.1f}s)",
-                    "",
-                    f"web app         {stack.web_url}/",
-                    f"API             {stack.api_url}/",
-                    f"DynamoDB Local  {stack.dynamodb_url}/",
-                    f"data            {stack.local_dir / 'dynamodb'}",
-                    f"outbox (.eml)   {stack.outbox_dir}",
-                    "",
-                    "Ctrl-C stops everything.",
-                ]
-            )
-        )
+        console(_box(_banner(stack, time.monotonic() - began)))
         while (dead := stack.dead_child()) is None:
             time.sleep(0.5)
         console(f"[devstack] {dead.name} exited (code {dead.returncode}); stopping")
@@ -106,12 +117,32 @@ def run_stack() -> int:
         stack.stop()
 
 
+def cli_identity_backend(local_dir: Path) -> str | None:
+    """The backend for `cli`: IDENTITY_BACKEND if set; else cognito when the emulator of a
+    `make dev` on this LOCAL_DIR answers (so `make admin` finds its pool); else the default."""
+    if os.environ.get("IDENTITY_BACKEND"):
+        return None
+    if cognito_emulator.load_env(local_dir / "cognito.json") is not None:
+        return "cognito"
+    return None
+
+
 def run_cli(args: Sequence[str]) -> int:
-    stack = stack_from_environment()
+    local_dir = (REPO_ROOT / os.environ.get("LOCAL_DIR", ".local")).resolve()
+    try:
+        stack = stack_from_environment(identity_backend=cli_identity_backend(local_dir))
+    except StackError as exc:
+        console(f"error: {exc}")
+        return 1
     if not dynamodb_answers(stack.dynamodb_port):
         console(f"error: no DynamoDB Local on port {stack.dynamodb_port}: start `make dev` first (in another terminal)")
         return 1
-    return subprocess.call(cli_command(args), env=stack.environment(), cwd=REPO_ROOT)
+    env = stack.environment()
+    if stack.identity_backend == "cognito" and "COGNITO_USER_POOL_ID" not in env:
+        where = CognitoEmulator.env_file(stack)
+        console(f"error: no Cognito emulator answers for {where}: start `IDENTITY_BACKEND=cognito make dev` first")
+        return 1
+    return subprocess.call(cli_command(args), env=env, cwd=REPO_ROOT)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

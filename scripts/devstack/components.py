@@ -1,16 +1,19 @@
 """The parts of a local stack. Each component says what the app needs to reach it (env
 wiring), how to launch it, when it is ready, and what to do once it is (setup). A new
-local service (a Cognito emulator, say) is one more subclass listed in stack.py."""
+local service is one more subclass listed in stack.py."""
 
 from __future__ import annotations
 
+import json
 import sys
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from scripts.devstack.dynamodb import REPO_ROOT, dynamodb_answers, launch_dynamodb_local
+from scripts import cognito_emulator
+from scripts.devstack.dynamodb import REGION, REPO_ROOT, dynamodb_answers, launch_dynamodb_local
 from scripts.devstack.processes import HOST, Child, accepts, http_status
 
 
@@ -20,6 +23,7 @@ class StackView(Protocol):
     api_port: int
     web_port: int
     dynamodb_port: int
+    cognito_port: int
     local_dir: Path
     outbox_dir: Path
     project_dir: Path
@@ -44,6 +48,9 @@ class StackView(Protocol):
 class Component(ABC):
     name: str
     not_ready: str = "no answer"  # how a readiness timeout reads in the error
+    # True: the components after it need what its setup makes (in their environment), so
+    # the stack waits for it and sets it up before launching them.
+    before_the_rest: bool = False
 
     def environment(self, stack: StackView) -> dict[str, str]:
         """Variables the app (chalice local and the CLI) needs to reach this component."""
@@ -124,3 +131,92 @@ class StaticSite(Component):
 
     def ready(self, stack: StackView) -> bool:
         return accepts(HOST, stack.web_port)
+
+
+STARTUP_WAIT_SECONDS = 90.0  # DynamoDB Local's start, at worst (the stack's own timeout)
+
+
+def users_table_name(project_dir: Path) -> str:
+    """The local stage's users table, from .chalice/config.json (chalice applies it)."""
+    config = json.loads((project_dir / ".chalice" / "config.json").read_text())
+    return str(config["stages"]["local"]["environment_variables"]["USERS_TABLE"])
+
+
+class CognitoEmulator(Component):
+    """The local Cognito (scripts/cognito_emulator.py): moto's app in our own process,
+    durable through LOCAL_DIR/cognito/state.pickle. The API's environment needs the pool
+    and client ids, which exist once the emulator answers, so it starts before the API."""
+
+    name = "cognito"
+    not_ready = "no answer from /moto-api/"
+    before_the_rest = True
+
+    def __init__(self) -> None:
+        self.env: dict[str, str] = {}
+
+    @staticmethod
+    def endpoint(stack: StackView) -> str:
+        return f"http://{HOST}:{stack.cognito_port}"
+
+    @staticmethod
+    def state_file(stack: StackView) -> Path | None:
+        return None if stack.in_memory else stack.local_dir / "cognito" / "state.pickle"
+
+    @staticmethod
+    def env_file(stack: StackView) -> Path:
+        return stack.local_dir / "cognito.json"
+
+    def environment(self, stack: StackView) -> dict[str, str]:
+        # In `make admin` / `make seed` (another process) the running emulator's saved ids.
+        return dict(self.env) or cognito_emulator.load_env(self.env_file(stack)) or {}
+
+    def launch(self, stack: StackView) -> Child:
+        argv = cognito_emulator.serve_command(stack.cognito_port, self.state_file(stack))
+        return Child(self.name, argv, log_path=stack.log_path(self.name), cwd=REPO_ROOT)
+
+    def ready(self, stack: StackView) -> bool:
+        return cognito_emulator.emulator_answers(self.endpoint(stack))
+
+    def setup(self, stack: StackView) -> None:
+        endpoint = self.endpoint(stack)
+        pool_id, client_id, created = cognito_emulator.ensure_pool(endpoint, REGION)
+        self.env = cognito_emulator.emulator_env(endpoint, pool_id, client_id, REGION)
+        cognito_emulator.save_env(self.env, self.env_file(stack))
+        if created and not stack.in_memory:
+            self._forget_orphaned_users(stack)
+
+    def _forget_orphaned_users(self, stack: StackView) -> None:
+        """A new, empty pool beside a users table that lasted (state file deleted or
+        unreadable): the table's user records would claim names and addresses the pool
+        does not have. Clearing them is the honest recovery; say so."""
+        deadline = time.monotonic() + STARTUP_WAIT_SECONDS
+        while not dynamodb_answers(stack.dynamodb_port):
+            if time.monotonic() > deadline:
+                stack.notice("DynamoDB Local did not answer: users table not checked against the new pool")
+                return
+            time.sleep(0.2)
+        from botocore.exceptions import ClientError
+
+        try:
+            deleted = cognito_emulator.forget_users(_dynamodb(stack), users_table_name(stack.project_dir))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+                raise
+            return  # a first start: no users table yet
+        if deleted:
+            stack.notice(
+                f"the Cognito pool was created anew (no state in {self.state_file(stack)}): "
+                f"removed {deleted} user records and email claims the new pool does not have"
+            )
+
+
+def _dynamodb(stack: StackView) -> Any:
+    import boto3
+
+    return boto3.client(
+        "dynamodb",
+        region_name=REGION,
+        endpoint_url=f"http://{HOST}:{stack.dynamodb_port}",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # DynamoDB Local accepts any key
+    )

@@ -17,15 +17,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
-from scripts.devstack.components import ApiServer, Component, DynamoDbLocal, StaticSite
+from scripts.devstack.components import ApiServer, CognitoEmulator, Component, DynamoDbLocal, StaticSite
 from scripts.devstack.dynamodb import REGION, REPO_ROOT
 from scripts.devstack.processes import HOST, STARTUP_TIMEOUT_SECONDS, Child, StackError, console, wait_until
 
 # What runs locally for each IDENTITY_BACKEND (the local stage's, in .chalice/config.json),
-# in start order. A Cognito emulator joins as one more entry here.
+# in start order (a component marked before_the_rest is up before the next one launches).
 COMPONENTS: dict[str, tuple[type[Component], ...]] = {
     "builtin": (DynamoDbLocal, ApiServer, StaticSite),
+    "cognito": (DynamoDbLocal, CognitoEmulator, ApiServer, StaticSite),
 }
+DEFAULT_IDENTITY_BACKEND = "builtin"
 
 # Settings that could lead boto3 to real AWS: a profile, a session, an endpoint.
 _AWS_VARS_TO_DROP = (
@@ -39,10 +41,13 @@ _AWS_VARS_TO_DROP = (
 
 
 def local_identity_backend(project_dir: Path = REPO_ROOT) -> str:
-    """IDENTITY_BACKEND of the local stage: chalice applies it over the environment."""
+    """The local stack's IDENTITY_BACKEND: the local stage's in .chalice/config.json if it
+    sets one (chalice applies it over the environment), else the environment's, else
+    builtin."""
     config = json.loads((project_dir / ".chalice" / "config.json").read_text())
     stage_env = config.get("stages", {}).get("local", {}).get("environment_variables", {})
-    return str(stage_env.get("IDENTITY_BACKEND") or config.get("environment_variables", {}).get("IDENTITY_BACKEND"))
+    configured = stage_env.get("IDENTITY_BACKEND") or config.get("environment_variables", {}).get("IDENTITY_BACKEND")
+    return str(configured or os.environ.get("IDENTITY_BACKEND") or DEFAULT_IDENTITY_BACKEND)
 
 
 def ensure_jwt_secret(path: Path) -> None:
@@ -68,6 +73,7 @@ class Stack:
         api_port: int = 8000,
         web_port: int = 8080,
         dynamodb_port: int = 8001,
+        cognito_port: int = 8002,
         local_dir: Path | None = None,
         seed: bool = False,
         log_to_files: bool = False,
@@ -80,6 +86,7 @@ class Stack:
         self.api_port = api_port
         self.web_port = web_port
         self.dynamodb_port = dynamodb_port
+        self.cognito_port = cognito_port
         self.local_dir = (local_dir or REPO_ROOT / ".local").resolve()
         self.outbox_dir = (outbox_dir or self.local_dir / "outbox").resolve()
         self.seed = seed
@@ -127,6 +134,7 @@ class Stack:
                 "JWT_SECRET_FILE": str(self.local_dir / "jwt-secret"),
                 "OUTBOX_DIR": str(self.outbox_dir),
                 "PYTHONUNBUFFERED": "1",  # log lines reach the terminal as they happen
+                "IDENTITY_BACKEND": self.identity_backend,  # this stack's, whatever the shell says
             }
         )
         for component in self.components:
@@ -147,14 +155,21 @@ class Stack:
         self.outbox_dir.mkdir(parents=True, exist_ok=True)
         ensure_jwt_secret(self.local_dir / "jwt-secret")
         # Launch all, then wait for each in order: the API boots while the tables are made.
+        # A component the later ones need set up first is waited for at once.
         started: list[tuple[Component, Child]] = []
         for component in self.components:
             child = component.launch(self)
             self.children.append(child)
-            started.append((component, child))
+            if component.before_the_rest:
+                self._wait_and_set_up(component, child)
+            else:
+                started.append((component, child))
         for component, child in started:
-            wait_until(child, functools.partial(component.ready, self), self.timeout, component.not_ready)
-            component.setup(self)
+            self._wait_and_set_up(component, child)
+
+    def _wait_and_set_up(self, component: Component, child: Child) -> None:
+        wait_until(child, functools.partial(component.ready, self), self.timeout, component.not_ready)
+        component.setup(self)
 
     def run_cli(self, args: Sequence[str], *, check: bool = True) -> int:
         """Run chalicelib.cli with the app environment; its exit code."""

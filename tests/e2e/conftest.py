@@ -29,15 +29,17 @@ def free_port() -> int:
     return devstack.find_free_port()
 
 
-def new_stack(local_dir: Path, seed: bool = False) -> devstack.Stack:
+def new_stack(local_dir: Path, seed: bool = False, identity_backend: str = "builtin") -> devstack.Stack:
     """A stack on free ports (not started) keeping its data and logs in `local_dir`."""
     return devstack.Stack(
         api_port=free_port(),
         web_port=free_port(),
         dynamodb_port=free_port(),
+        cognito_port=free_port(),
         local_dir=local_dir,
         seed=seed,
         log_to_files=True,
+        identity_backend=identity_backend,
     )
 
 
@@ -60,12 +62,13 @@ def kill_stack(stack: devstack.Stack) -> None:
 
 @pytest.fixture
 def make_stack(tmp_path: Path) -> Iterator[Callable[..., devstack.Stack]]:
-    """Start stacks on free ports sharing one LOCAL_DIR (so a restart finds its data)."""
+    """Start stacks on free ports sharing one LOCAL_DIR (so a restart finds its data), on
+    the builtin identity backend unless told `identity_backend="cognito"`."""
     require_dynamodb_local()
     started: list[devstack.Stack] = []
 
-    def start(seed: bool = False) -> devstack.Stack:
-        stack = new_stack(tmp_path / "local", seed)
+    def start(seed: bool = False, identity_backend: str = "builtin") -> devstack.Stack:
+        stack = new_stack(tmp_path / "local", seed, identity_backend)
         started.append(stack)
         return stack.start()
 

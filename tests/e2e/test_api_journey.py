@@ -1,4 +1,5 @@
-"""A newcomer's journey over real HTTP against the real local stack, and a restart."""
+"""A newcomer's journey over real HTTP against the real local stack, and a restart, on
+each identity backend (cognito: the durable local emulator, scripts/cognito_emulator.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import json
 import urllib.error
 import urllib.request
 from typing import Any
+
+import pytest
 
 from tests.support.api import STRONG_PASSWORD, latest_code, read_mail
 
@@ -25,8 +28,11 @@ def call(base: str, method: str, path: str, body: Any = None, token: str | None 
         return error.code, json.loads(raw) if raw else None
 
 
-def test_register_confirm_sign_in_sign_out_and_restart(make_stack):
-    stack = make_stack()
+pytestmark = pytest.mark.parametrize("identity_backend", ["builtin", "cognito"])
+
+
+def test_register_confirm_sign_in_sign_out_and_restart(make_stack, identity_backend):
+    stack = make_stack(identity_backend=identity_backend)
     api = stack.api_url
     status, body = call(
         api,
@@ -48,6 +54,7 @@ def test_register_confirm_sign_in_sign_out_and_restart(make_stack):
     status, problem = call(api, "GET", "/users/me", token=tokens["access_token"])
     assert status == 401 and problem["code"] == "invalid_token"
 
+    pool = pool_ids(stack)
     stack.stop()
     # the API's log has the requests, but no password, code, token or address
     log = (stack.logs_dir / "api.log").read_text()
@@ -55,11 +62,14 @@ def test_register_confirm_sign_in_sign_out_and_restart(make_stack):
     for secret in (STRONG_PASSWORD, code, tokens["access_token"], tokens["refresh_token"], "newcomer@example.com"):
         assert secret not in log
 
-    restarted = make_stack()  # same LOCAL_DIR, new ports: the data must still be there
+    # same LOCAL_DIR, new ports: the data must still be there (on cognito: in the pool,
+    # restored from the emulator's state file, with the same pool and client ids)
+    restarted = make_stack(identity_backend=identity_backend)
     status, again = call(
         restarted.api_url, "POST", "/auth/login", {"username": "newcomer", "password": STRONG_PASSWORD}
     )
     assert status == 200
+    assert pool_ids(restarted) == pool
     status, me = call(restarted.api_url, "GET", "/users/me", token=again["access_token"])
     assert status == 200 and me["status"] == "CONFIRMED"
     # the registration is still taken after the restart
@@ -72,11 +82,16 @@ def test_register_confirm_sign_in_sign_out_and_restart(make_stack):
     assert status == 409 and problem["code"] == "username_taken"
 
 
-def test_the_enumeration_safe_answers_over_real_http(make_stack):
+def pool_ids(stack: Any) -> tuple[str | None, str | None]:
+    env = stack.environment()
+    return env.get("COGNITO_USER_POOL_ID"), env.get("COGNITO_CLIENT_ID")
+
+
+def test_the_enumeration_safe_answers_over_real_http(make_stack, identity_backend):
     """API.md's rules for a curious stranger, on the real server: a taken address signs up
     like a fresh one (the owner gets a notice), mail requests are throttled for known and
     unknown names alike, and unknown names lock like known ones."""
-    stack = make_stack()
+    stack = make_stack(identity_backend=identity_backend)
     api = stack.api_url
     owner = {"username": "owner", "email": "owner@example.com", "password": STRONG_PASSWORD}
     assert call(api, "POST", "/auth/register", owner)[0] == 201

@@ -1,13 +1,19 @@
-"""The local Cognito emulator (scripts/cognito_emulator.py, moto in server mode) as
-`IDENTITY_BACKEND=cognito make dev` uses it: the app talks to it over HTTP, fetches the
+"""The local Cognito emulator (scripts/cognito_emulator.py, moto's app in our own process)
+as `IDENTITY_BACKEND=cognito make dev` uses it: the app talks to it over HTTP, fetches the
 pool's JWKS from it with urllib, reads moto's reset code from its response header, and the
-CLI grants admin through it. The same moto server stands in for DynamoDB here so the test
-needs no Java; `make dev` uses DynamoDB Local."""
+CLI grants admin through it. The same server stands in for DynamoDB in the first tests so
+they need no Java; `make dev` uses DynamoDB Local. Then durability: a SIGKILLed emulator
+restarted on its state file still has its users, and a stack whose pool state is lost
+clears the users the new pool does not have."""
 
 from __future__ import annotations
 
+import json
+import os
+import signal
 import socket
-from collections.abc import Iterator
+import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +21,8 @@ import boto3
 import pytest
 
 from chalicelib import cli, services
-from scripts.cognito_emulator import Emulator, forget_users, load_env, save_env, start_emulator
+from scripts import devstack
+from scripts.cognito_emulator import Emulator, cognito_client, forget_users, load_env, save_env, start_emulator
 from tests.support.api import STRONG_PASSWORD, Api
 from tests.support.problems import assert_problem
 
@@ -103,7 +110,7 @@ def test_the_journey_on_the_emulator(stack: Api, capsys: Any) -> None:
 
 
 def test_forget_users_and_the_claim_rollback(stack: Api) -> None:
-    """forget_users empties the users table as a restarted (empty) emulator needs. Here the
+    """forget_users empties the users table as an emulator that lost its state needs. Here the
     pool still has the user, which shows the other path: Cognito refuses the name, and the
     claim written before SignUp is rolled back, so the address stays free."""
     assert stack.register("bob").status == 201
@@ -122,3 +129,85 @@ def test_saved_env_is_found_while_the_emulator_runs(tmp_path: Path) -> None:
         running.stop()
     assert load_env(tmp_path / "cognito.json") is None  # stopped: stale file, no answer
     assert load_env(tmp_path / "missing.json") is None
+
+
+def sign_in(emulator: Emulator, username: str, password: str = STRONG_PASSWORD) -> dict[str, Any]:
+    cognito = cognito_client(emulator.endpoint)
+    answer = cognito.initiate_auth(
+        ClientId=emulator.client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": password},
+    )
+    return dict(answer["AuthenticationResult"])
+
+
+def test_a_killed_emulator_restarts_with_its_users(tmp_path: Path) -> None:
+    """Every acknowledged change is on disk before its answer: SIGKILL (no chance to save
+    on the way out), restart on the same state file, and the user still signs in, with the
+    same pool and client ids and a refresh token that still works."""
+    state_file = tmp_path / "cognito" / "state.pickle"
+    port = free_port()
+    first = start_emulator(port, tmp_path / "cognito.log", state_file=state_file)
+    try:
+        assert first.created
+        cognito = cognito_client(first.endpoint)
+        attributes = [{"Name": "email", "Value": "kim@example.com"}]
+        cognito.sign_up(ClientId=first.client_id, Username="kim", Password=STRONG_PASSWORD, UserAttributes=attributes)
+        cognito.admin_confirm_sign_up(UserPoolId=first.pool_id, Username="kim")
+        refresh_token = sign_in(first, "kim")["RefreshToken"]
+        assert state_file.stat().st_mode & 0o777 == 0o600  # moto keeps passwords in clear
+    finally:
+        os.kill(first.process.pid, signal.SIGKILL)
+        first.process.wait()
+
+    second = start_emulator(port, tmp_path / "cognito.log", state_file=state_file)
+    try:
+        assert not second.created
+        assert (second.pool_id, second.client_id) == (first.pool_id, first.client_id)
+        assert "AccessToken" in sign_in(second, "kim")
+        refreshed = cognito_client(second.endpoint).initiate_auth(
+            ClientId=second.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": refresh_token}
+        )
+        assert "AccessToken" in refreshed["AuthenticationResult"]
+        # the JWKS the API verifies tokens with is served as before (moto's fixed key)
+        jwks_url = f"{second.endpoint}/{second.pool_id}/.well-known/jwks.json"
+        with urllib.request.urlopen(jwks_url, timeout=5) as response:
+            assert json.loads(response.read())["keys"][0]["alg"] == "RS256"
+    finally:
+        second.stop()
+
+
+def test_an_unreadable_state_file_is_set_aside(tmp_path: Path) -> None:
+    state_file = tmp_path / "state.pickle"
+    state_file.write_bytes(b"not a pickle")
+    running = start_emulator(free_port(), tmp_path / "cognito.log", state_file=state_file)
+    try:
+        assert running.created  # a new, empty pool
+        assert [p.name.split(".unreadable-")[0] for p in tmp_path.glob("*.unreadable-*")] == ["state.pickle"]
+        assert "starting empty" in (tmp_path / "cognito.log").read_text()
+    finally:
+        running.stop()
+
+
+def test_a_lost_pool_state_clears_the_users_it_had(make_stack: Callable[..., devstack.Stack]) -> None:
+    """Without its state file the emulator starts an empty pool; the stack then removes the
+    users table's records of the users that pool no longer has (and says so in its log),
+    so the name and the address can be registered again."""
+    stack = make_stack(identity_backend="cognito")
+    person = {"username": "gone", "email": "gone@example.com", "password": STRONG_PASSWORD}
+    assert post(stack.api_url + "/auth/register", person) == 201
+    stack.stop()
+    (stack.local_dir / "cognito" / "state.pickle").unlink()
+
+    restarted = make_stack(identity_backend="cognito")
+    log = (restarted.logs_dir / "devstack.log").read_text()
+    assert "removed 2 user records and email claims the new pool does not have" in log
+    assert post(restarted.api_url + "/auth/register", person) == 201
+
+
+def post(url: str, body: dict[str, str]) -> int:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return int(response.status)

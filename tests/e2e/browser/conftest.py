@@ -1,7 +1,8 @@
 """Fixtures for the browser tests: the real local stack and a headless Chromium.
 
 The stack (DynamoDB Local in memory + `chalice local` + the static server) runs once per
-session on free ports with a temporary LOCAL_DIR, through scripts/devstack's `Stack`.
+session and identity backend (cognito adds the in-memory Cognito emulator) on free ports
+with a temporary LOCAL_DIR, through scripts/devstack's `Stack`.
 Chromium is the Debian package (/usr/bin/chromium); Playwright's own browser download is
 never used.
 """
@@ -9,7 +10,7 @@ never used.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -50,26 +51,48 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    require_dynamodb_local()
-    ports: set[int] = set()
-    while len(ports) < 3:
-        ports.add(find_free_port())
-    api_port, web_port, dynamodb_port = sorted(ports)
-    running = Stack(
-        api_port=api_port,
-        web_port=web_port,
-        dynamodb_port=dynamodb_port,
-        local_dir=tmp_path_factory.mktemp("bandstand-local"),
-        seed=True,
-        in_memory=True,
-        log_to_files=True,  # in <local_dir>/logs, kept by pytest's tmp_path
-    )
-    running.start()
+def stacks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Stack]]:
+    """The session's stacks, one per identity backend, each started when first asked for."""
+    running: dict[str, Stack] = {}
+
+    def stack_for(identity_backend: str) -> Stack:
+        if identity_backend not in running:
+            require_dynamodb_local()
+            ports: set[int] = set()
+            while len(ports) < 4:
+                ports.add(find_free_port())
+            api_port, web_port, dynamodb_port, cognito_port = sorted(ports)
+            started = Stack(
+                api_port=api_port,
+                web_port=web_port,
+                dynamodb_port=dynamodb_port,
+                cognito_port=cognito_port,
+                local_dir=tmp_path_factory.mktemp(f"bandstand-local-{identity_backend}"),
+                seed=True,
+                in_memory=True,
+                log_to_files=True,  # in <local_dir>/logs, kept by pytest's tmp_path
+                identity_backend=identity_backend,
+            )
+            running[identity_backend] = started.start()
+        return running[identity_backend]
+
     try:
-        yield running
+        yield stack_for
     finally:
-        running.stop()
+        for started in running.values():
+            started.stop()
+
+
+@pytest.fixture
+def identity_backend() -> str:
+    """The builtin backend unless a test parametrizes `identity_backend` (the main
+    journeys run on cognito too, test_browser_journeys.py)."""
+    return "builtin"
+
+
+@pytest.fixture
+def stack(stacks: Callable[[str], Stack], identity_backend: str) -> Stack:
+    return stacks(identity_backend)
 
 
 @pytest.fixture

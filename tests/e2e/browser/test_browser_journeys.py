@@ -1,4 +1,5 @@
-"""The main journeys through the web app, in a real browser against the real local stack."""
+"""The main journeys through the web app, in a real browser against the real local stack,
+on each identity backend (the cognito stack starts once, for these tests)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from scripts.devstack import Stack
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("identity_backend", ["builtin", "cognito"])]
 
 
 def album_ranks(page: Page) -> list[int]:
