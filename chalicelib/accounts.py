@@ -80,9 +80,8 @@ class Accounts:
         return self.identity.confirm(username, code)
 
     def resend_code(self, username_or_email: str) -> None:
-        with self._equal_time():
-            with self._mail_slot("resend", username_or_email):
-                self.identity.resend_code(username_or_email)
+        with self._equal_time(), self._mail_slot("resend", username_or_email):
+            self.identity.resend_code(username_or_email)
 
     # -- sessions --------------------------------------------------------------------
 
@@ -112,9 +111,8 @@ class Accounts:
     # -- passwords -------------------------------------------------------------------
 
     def forgot_password(self, username_or_email: str) -> None:
-        with self._equal_time():
-            with self._mail_slot("reset", username_or_email):
-                self.identity.forgot_password(username_or_email)
+        with self._equal_time(), self._mail_slot("reset", username_or_email):
+            self.identity.forgot_password(username_or_email)
 
     def reset_password(self, username_or_email: str, code: str, new_password: str) -> None:
         def check(username: str, email: str | None) -> None:

@@ -84,9 +84,9 @@ class AttemptRepository:
         return LockGuard(self, identifier, refuse)
 
     def read_lock(self, identifier: str) -> Item | None:
-        item: Item | None = self._db.get_item(
-            TableName=self._table, Key=lock_key(identifier), ConsistentRead=True
-        ).get("Item")
+        item: Item | None = self._db.get_item(TableName=self._table, Key=lock_key(identifier), ConsistentRead=True).get(
+            "Item"
+        )
         return item
 
     def lock_state(self, identifier: str) -> LockState:

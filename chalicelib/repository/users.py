@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -270,9 +271,7 @@ class UserRepository:
             names={"#status": "status"},
         )
 
-    def start_session(
-        self, refresh: RefreshRecord, new_hash: str | None, extra: list[dict[str, Any]] | None = None
-    ) -> None:
+    def start_session(self, refresh: RefreshRecord, new_hash: str | None, extra: Sequence[dict[str, Any]] = ()) -> None:
         """Store the refresh token; upgrade the password hash and make the caller's `extra`
         transaction entries (a lockout reset) in the same request."""
         put = {
@@ -284,7 +283,6 @@ class UserRepository:
                 TTL_ATTRIBUTE: n(refresh.expires_at),
             },
         }
-        extra = extra or []
         if not new_hash:
             if extra:
                 self._db.transact_write_items(TransactItems=[{"Put": put}, *extra])

@@ -31,7 +31,7 @@ from chalicelib.errors import (
     TooManyRequests,
     UserNotConfirmed,
 )
-from chalicelib.identity import PasswordCheck, SessionGuard, Principal, Profile, ProfilePage, Registration, TokenSet
+from chalicelib.identity import PasswordCheck, Principal, Profile, ProfilePage, Registration, SessionGuard, TokenSet
 from chalicelib.identity.builtin import codes
 from chalicelib.identity.builtin.hashing import PasswordHasher
 from chalicelib.identity.builtin.tokens import TokenService, TokenSubject
