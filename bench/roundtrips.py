@@ -61,11 +61,9 @@ GOALS: dict[str, Goal] = {
 
 # Why a goal is missed, when it is (stated in bench/results.md under the table).
 WHY_NOT: dict[str, str] = {
-    "login": "login reads the lockout state (chalicelib/accounts.py, every backend) before the provider "
-    "reads the user and stores the session; merging the two reads would need the lockout check inside "
-    "the provider's session write (a ConditionCheck in one transaction), which crosses the layer between "
-    "the shared rules and the backends: not done.",
-    "login-by-email": "as login, plus the email claim (EMAIL#) read that resolves the username.",
+    "login-by-email": "the user's record is keyed by username, which only the email claim (EMAIL#) names: "
+    "1 BatchGetItem (the claim + the lockout record), then 1 GetItem (the user), then the session write. "
+    "Was 4; by username it is 2.",
     "replace-album": "the album is read first: the transaction must know the old rank and artist+title to "
     "free their claims, and PATCH merges into the current fields. Still exactly 1 transaction.",
     "patch-album": "as replace-album.",

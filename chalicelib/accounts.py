@@ -80,23 +80,23 @@ class Accounts:
         return self.identity.confirm(username, code)
 
     def resend_code(self, username_or_email: str) -> None:
-        with self._equal_time():
-            self._take_mail_slot("resend", username_or_email)
+        with self._equal_time(), self._mail_slot("resend", username_or_email):
             self.identity.resend_code(username_or_email)
 
     # -- sessions --------------------------------------------------------------------
 
     def login(self, username_or_email: str, password: str) -> TokenSet:
         key = identifier_of(username_or_email)
-        state = self._attempts.lock_state(key)
-        self._refuse_if_locked(state)
+        # The backend reads the lockout record with the user (or on its own when it has no
+        # such read) and refuses before the password is checked, as a read here would.
+        guard = self._attempts.guard(key, self._refuse_if_locked)
         try:
-            tokens = self.identity.login(username_or_email, password)
+            tokens = self.identity.login(username_or_email, password, guard)
         except InvalidCredentials:
-            self._count_failure(key, state)
+            self._count_failure(key, guard.seen)
             raise
-        if state.failures:
-            self._attempts.clear(key)  # a success resets the streak
+        if guard.seen.failures and not guard.cleared:
+            self._attempts.clear(key)  # a success resets the streak (a backend without a session write)
         return tokens
 
     def refresh(self, refresh_token: str) -> TokenSet:
@@ -111,8 +111,7 @@ class Accounts:
     # -- passwords -------------------------------------------------------------------
 
     def forgot_password(self, username_or_email: str) -> None:
-        with self._equal_time():
-            self._take_mail_slot("reset", username_or_email)
+        with self._equal_time(), self._mail_slot("reset", username_or_email):
             self.identity.forgot_password(username_or_email)
 
     def reset_password(self, username_or_email: str, code: str, new_password: str) -> None:
@@ -168,13 +167,27 @@ class Accounts:
             self._refuse_if_locked(state)
         raise TooManyRequests(1)
 
-    def _take_mail_slot(self, kind: str, username_or_email: str) -> None:
-        wait_ms = self._attempts.take_slot(
-            kind, identifier_of(username_or_email), self._clock.now_ms(), MAIL_INTERVAL_SECONDS * 1000
-        )
+    @contextmanager
+    def _mail_slot(self, kind: str, username_or_email: str) -> Iterator[None]:
+        """Claim the identifier's next mail of `kind` for the block, which sends it. When the
+        block fails (DynamoDB unavailable, any error before the send) the slot is given
+        back, so the client's retry is not told to wait for a mail that never went."""
+        identifier = identifier_of(username_or_email)
+        now = self._clock.now_ms()
+        interval = MAIL_INTERVAL_SECONDS * 1000
+        wait_ms = self._attempts.take_slot(kind, identifier, now, interval)
         if wait_ms:
             seconds = math.ceil(wait_ms / 1000)
             raise Throttled(seconds, f"Wait {seconds} second{'s' if seconds != 1 else ''} before asking again.")
+        try:
+            yield
+        except BaseException:
+            try:
+                self._attempts.release_slot(kind, identifier, now + interval)
+            except Exception:
+                # Still unavailable: the slot expires by itself in 30 s.
+                log.warning("mail slot not released", extra={"kind": kind})
+            raise
 
     @contextmanager
     def _equal_time(self) -> Iterator[None]:

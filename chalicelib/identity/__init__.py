@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 ADMIN_GROUP = "admin"
 
@@ -63,6 +63,27 @@ class Registration:
     full_name: str | None = None
 
 
+class SessionGuard(Protocol):
+    """A precondition of the layer above (the sign-in lockout) that a backend checks inside
+    the round trips it makes anyway, so it costs no request of its own. The backend knows
+    only this shape, not what the record means.
+
+    A backend that reads the user from DynamoDB reads `key` in the same request and hands
+    the item to `admit`; one that does not calls `check` before it verifies the password.
+    A backend that stores the session in DynamoDB adds `session_writes()` to that write."""
+
+    key: dict[str, Any]
+
+    def admit(self, item: dict[str, Any] | None) -> None:
+        """The guard's record as read (None: absent); raises (TooManyRequests) to refuse."""
+
+    def check(self) -> None:
+        """Read the record on its own (one GetItem) and admit it."""
+
+    def session_writes(self) -> list[dict[str, Any]]:
+        """TransactWriteItems entries to store atomically with a new session."""
+
+
 PasswordCheck = Callable[[str, str | None], None]
 """Checks a new password against the rules for (username, email); raises ValidationError."""
 
@@ -80,9 +101,10 @@ class IdentityProvider(Protocol):
     def resend_code(self, username_or_email: str) -> None:
         """Mail a new code when the account exists and is unconfirmed; silent otherwise."""
 
-    def login(self, username_or_email: str, password: str) -> TokenSet:
+    def login(self, username_or_email: str, password: str, guard: SessionGuard) -> TokenSet:
         """InvalidCredentials (same for unknown and wrong), UserNotConfirmed only with the
-        right password. Lockout is the caller's."""
+        right password. Lockout is the caller's: `guard` is admitted before the password
+        is checked, and its writes go with the session's."""
 
     def refresh(self, refresh_token: str) -> TokenSet: ...
 

@@ -10,6 +10,7 @@ write is conditional on what was read, so parallel attempts cannot slip past a l
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,16 +36,61 @@ def slot_key(kind: str, identifier: str) -> Item:
     return {"pk": s(f"MAIL#{kind}#{identifier}"), "sk": s("SLOT")}
 
 
+def _state_of(item: Item | None) -> LockState:
+    if not item:
+        return LockState()
+    return LockState(get_n(item, "failures"), get_n(item, "locked_until_ms"))
+
+
+class LockGuard:
+    """One sign-in's lockout record, read by the identity backend together with the user
+    (chalicelib.identity.SessionGuard) so the lockout costs no round trip of its own.
+    `refuse` is the caller's rule: it raises when the state it is given is locked."""
+
+    def __init__(self, repository: AttemptRepository, identifier: str, refuse: Callable[[LockState], None]) -> None:
+        self._repository = repository
+        self._identifier = identifier
+        self._refuse = refuse
+        self.key: Item = lock_key(identifier)
+        self.seen = LockState()
+        self.cleared = False  # the streak's delete went with the session write
+
+    def admit(self, item: Item | None) -> None:
+        self.seen = _state_of(item)
+        self._refuse(self.seen)
+
+    def check(self) -> None:
+        self.admit(self._repository.read_lock(self._identifier))
+
+    def session_writes(self) -> list[dict[str, Any]]:
+        """A success resets the streak: delete the record in the session's transaction
+        (nothing to add when there was no failure)."""
+        if not self.seen.failures:
+            return []
+        self.cleared = True
+        return [{"Delete": {"TableName": self._repository.table, "Key": self.key}}]
+
+
 class AttemptRepository:
     def __init__(self, client: Any, table: str) -> None:
         self._db = client
         self._table = table
 
+    @property
+    def table(self) -> str:
+        return self._table
+
+    def guard(self, identifier: str, refuse: Callable[[LockState], None]) -> LockGuard:
+        return LockGuard(self, identifier, refuse)
+
+    def read_lock(self, identifier: str) -> Item | None:
+        item: Item | None = self._db.get_item(TableName=self._table, Key=lock_key(identifier), ConsistentRead=True).get(
+            "Item"
+        )
+        return item
+
     def lock_state(self, identifier: str) -> LockState:
-        item = self._db.get_item(TableName=self._table, Key=lock_key(identifier), ConsistentRead=True).get("Item")
-        if not item:
-            return LockState()
-        return LockState(get_n(item, "failures"), get_n(item, "locked_until_ms"))
+        return _state_of(self.read_lock(identifier))
 
     def record_failure(self, identifier: str, seen: LockState, locked_until_ms: int, now_ms: int) -> bool:
         """Count one more failure on top of `seen`; False when another attempt counted
@@ -92,3 +138,17 @@ class AttemptRepository:
             item = self._db.get_item(TableName=self._table, Key=slot_key(kind, identifier), ConsistentRead=True)
             return max(1, get_n(item.get("Item") or {}, "until_ms") - now_ms)
         return 0
+
+    def release_slot(self, kind: str, identifier: str, until_ms: int) -> None:
+        """Give back a slot whose mail did not go: delete it only while it is still the one
+        this request wrote (same `until_ms`), so a later request's slot stays."""
+        try:
+            self._db.delete_item(
+                TableName=self._table,
+                Key=slot_key(kind, identifier),
+                ConditionExpression="until_ms = :u",
+                ExpressionAttributeValues={":u": n(until_ms)},
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,6 +130,27 @@ class UserRepository:
         item = response.get("Item")
         return get_s(item, "username") if item else None
 
+    def get_with(self, key: Item, extra: Item) -> tuple[Item | None, Item | None]:
+        """Two items of this table in one round trip (BatchGetItem): the one at `key` (a
+        user or an email claim) and one the caller asked for alongside (a lockout record)."""
+        request = {self._table: {"Keys": [key, extra], "ConsistentRead": True}}
+        first = second = None
+        for response in drain(self._db.batch_get_item, request, "UnprocessedKeys"):
+            for item in response.get("Responses", {}).get(self._table, []):
+                if item["pk"] == key["pk"] and item["sk"] == key["sk"]:
+                    first = item
+                else:
+                    second = item
+        return first, second
+
+    def get_user_with(self, username: str, extra: Item) -> tuple[UserRecord | None, Item | None]:
+        item, other = self.get_with(user_key(username), extra)
+        return (_to_record(item) if item else None), other
+
+    def username_for_email_with(self, email: str, extra: Item) -> tuple[str | None, Item | None]:
+        item, other = self.get_with(email_key(email), extra)
+        return (get_s(item, "username") if item else None), other
+
     def get_with_refresh(self, username: str, digest: str) -> tuple[UserRecord | None, RefreshRecord | None]:
         """The user and one refresh token in a single round trip (BatchGetItem)."""
         keys = [user_key(username), {"pk": s(f"USER#{username}"), "sk": s(f"REFRESH#{digest}")}]
@@ -249,8 +271,9 @@ class UserRepository:
             names={"#status": "status"},
         )
 
-    def start_session(self, refresh: RefreshRecord, new_hash: str | None) -> None:
-        """Store the refresh token; upgrade the password hash in the same request."""
+    def start_session(self, refresh: RefreshRecord, new_hash: str | None, extra: Sequence[dict[str, Any]] = ()) -> None:
+        """Store the refresh token; upgrade the password hash and make the caller's `extra`
+        transaction entries (a lockout reset) in the same request."""
         put = {
             "TableName": self._table,
             "Item": {
@@ -261,7 +284,10 @@ class UserRepository:
             },
         }
         if not new_hash:
-            self._db.put_item(**put)
+            if extra:
+                self._db.transact_write_items(TransactItems=[{"Put": put}, *extra])
+            else:
+                self._db.put_item(**put)
             return
         update = {
             "TableName": self._table,
@@ -270,7 +296,7 @@ class UserRepository:
             "ConditionExpression": EXISTS,
             "ExpressionAttributeValues": {":h": s(new_hash)},
         }
-        self._db.transact_write_items(TransactItems=[{"Put": put}, {"Update": update}])
+        self._db.transact_write_items(TransactItems=[{"Put": put}, {"Update": update}, *extra])
 
     def revoke_sessions(self, username: str, cutoff_ms: int) -> None:
         self._update(username, "SET tokens_valid_after_ms = :c", {":c": n(cutoff_ms)})

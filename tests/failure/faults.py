@@ -15,12 +15,15 @@ def throttle_error(code: str, operation: str) -> ClientError:
 
 class FaultyClient:
     """Delegates to a real client; from call number `fail_from` (0-based) on, every API
-    call raises `error` instead (a ClientError code, or "unreachable")."""
+    call raises `error` instead (a ClientError code, or "unreachable"), or only the next
+    `fail_count` calls."""
 
-    def __init__(self, real: Any, error: str, fail_from: int = 0) -> None:
+    def __init__(self, real: Any, error: str, fail_from: int = 0, fail_count: int | None = None) -> None:
         self._real = real
         self._error = error
         self._fail_from = fail_from
+        # None: every call from `fail_from` on fails; else only that many (a passing blip).
+        self._fail_until = None if fail_count is None else fail_from + fail_count
         self.calls: list[str] = []
         self.failed: list[str] = []
         operations = getattr(getattr(real, "meta", None), "method_to_api_mapping", None)
@@ -38,7 +41,7 @@ class FaultyClient:
         def call(*args: Any, **kwargs: Any) -> Any:
             index = len(self.calls)
             self.calls.append(name)
-            if index >= self._fail_from:
+            if index >= self._fail_from and (self._fail_until is None or index < self._fail_until):
                 self.failed.append(name)
                 if self._error == "unreachable":
                     raise EndpointConnectionError(endpoint_url="http://127.0.0.1:9/")

@@ -74,8 +74,9 @@ ROUTES: dict[str, Route] = {
         done=(201,),
     ),
     "confirm": Route("POST", lambda w: "/auth/confirm", lambda w: {"username": "carol", "code": w.pending_code}),
-    # The 30 s mail slot is taken before the mail: a 503 after it leaves the slot
-    # taken, so the retry that follows is a 429 (no mail flood either way).
+    # The 30 s mail slot is taken before the mail and given back when the request fails
+    # (test_a_failed_mail_request_gives_its_slot_back); here DynamoDB stays down, so the
+    # give-back fails too and the slot stays until it expires: the retry is a 429.
     "resend-code": Route(
         "POST", lambda w: "/auth/resend-code", lambda w: {"username": "carol"}, leftovers=("MAIL#",), done=(202, 429)
     ),
@@ -194,3 +195,27 @@ def test_health_and_client_errors_need_no_database(world, aws):
     assert world.api.get("/health").status == 200
     reply = world.api.post("/auth/register", {"username": "x"})
     assert reply.status == 400  # validation runs before any DynamoDB call
+
+
+@pytest.mark.parametrize(
+    ("path", "name", "address", "purpose"),
+    [
+        ("/auth/resend-code", "carol", "carol@example.com", "confirm"),
+        ("/auth/forgot-password", "alice", "alice@example.com", "reset"),
+    ],
+)
+def test_a_failed_mail_request_gives_its_slot_back(path, name, address, purpose, world, aws):
+    """A 503 after the slot was taken (DynamoDB blips on the next call) must not make the
+    client's retry wait 30 s for a mail that never went: the retry sends it."""
+    before = snapshot(aws)
+    mails = len(read_mail(world.api.outbox))
+    services.install(dynamodb=FaultyClient(aws, "ThrottlingException", fail_from=1, fail_count=1))
+    assert_unavailable(world.api.post(path, {"username": name}), "1", path)
+    services.install(dynamodb=aws)
+    assert not changed_keys(before, snapshot(aws))  # the slot is gone again
+    assert len(read_mail(world.api.outbox)) == mails
+    retry = world.api.post(path, {"username": name})
+    assert retry.status == 202, retry.raw[:300]
+    assert world.api.code_for(address, purpose)
+    assert len(read_mail(world.api.outbox)) == mails + 1
+    assert world.api.post(path, {"username": name}).status == 429  # the slot holds again

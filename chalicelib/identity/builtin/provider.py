@@ -3,8 +3,9 @@
 DynamoDB round trips per call (the repository makes exactly these):
   register        1 TransactWriteItems (user + email claim)
   confirm         1 GetItem + 1 UpdateItem
-  login           1 GetItem (+1 GetItem when signing in by email) + 1 PutItem, or a
-                  TransactWriteItems when the hash is upgraded
+  login           1 BatchGetItem (the user + the caller's lockout record; by email the
+                  claim + the record, then 1 GetItem of the user) + 1 PutItem, or a
+                  TransactWriteItems when the hash is upgraded or the lockout reset
   refresh         1 BatchGetItem (user + refresh token)
   logout          1 UpdateItem (the cut-off)  [+ the authenticate read]
   authenticate    1 GetItem (revocation cut-off, current groups)
@@ -30,7 +31,7 @@ from chalicelib.errors import (
     TooManyRequests,
     UserNotConfirmed,
 )
-from chalicelib.identity import PasswordCheck, Principal, Profile, ProfilePage, Registration, TokenSet
+from chalicelib.identity import PasswordCheck, Principal, Profile, ProfilePage, Registration, SessionGuard, TokenSet
 from chalicelib.identity.builtin import codes
 from chalicelib.identity.builtin.hashing import PasswordHasher
 from chalicelib.identity.builtin.tokens import TokenService, TokenSubject
@@ -117,8 +118,8 @@ class BuiltinIdentityProvider:
 
     # -- sessions ----------------------------------------------------------------------
 
-    def login(self, username_or_email: str, password: str) -> TokenSet:
-        user = self._find(username_or_email)
+    def login(self, username_or_email: str, password: str, guard: SessionGuard) -> TokenSet:
+        user = self._find_guarded(username_or_email, guard)
         if user is None:
             self._hasher.burn(password)
             raise InvalidCredentials()
@@ -130,7 +131,7 @@ class BuiltinIdentityProvider:
         now = self._clock.now_ms()
         secret = secrets.token_urlsafe(32)
         refresh = RefreshRecord(user.username, _digest(secret), now, now // 1000 + self._refresh_seconds)
-        self._users.start_session(refresh, new_hash)
+        self._users.start_session(refresh, new_hash, guard.session_writes())
         id_token, access_token = self._tokens.issue(self._subject(user), now)
         return TokenSet(id_token, access_token, self._tokens.lifetime_seconds, f"{user.username}.{secret}")
 
@@ -222,6 +223,22 @@ class BuiltinIdentityProvider:
         if not USERNAME_RE.fullmatch(name):
             return None  # can't exist; skip the read
         return self._users.get(name)
+
+    def _find_guarded(self, username_or_email: str, guard: SessionGuard) -> UserRecord | None:
+        """`_find` with the guard's record read in the same round trip and admitted before
+        the password is looked at."""
+        name = username_or_email.strip()
+        if "@" in name:
+            username, item = self._users.username_for_email_with(name, guard.key)
+            guard.admit(item)
+            return self._users.get(username) if username else None
+        name = name.lower()
+        if not USERNAME_RE.fullmatch(name):
+            guard.check()
+            return None
+        user, item = self._users.get_user_with(name, guard.key)
+        guard.admit(item)
+        return user
 
     def _check_code(self, user: UserRecord | None, purpose: str, code: str) -> codes.StoredCode:
         now = self._clock.now_ms() // 1000

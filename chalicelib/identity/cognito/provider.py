@@ -58,7 +58,7 @@ from chalicelib.errors import (
     NotFound,
     TooManyRequests,
 )
-from chalicelib.identity import PasswordCheck, Principal, Profile, ProfilePage, Registration, TokenSet
+from chalicelib.identity import PasswordCheck, Principal, Profile, ProfilePage, Registration, SessionGuard, TokenSet
 from chalicelib.identity.cognito import errors as cognito_errors
 from chalicelib.identity.cognito.delivery import CodeDelivery, Recipient
 from chalicelib.identity.cognito.errors import translate
@@ -170,7 +170,8 @@ class CognitoIdentityProvider:
 
     # -- sessions ----------------------------------------------------------------------
 
-    def login(self, username_or_email: str, password: str) -> TokenSet:
+    def login(self, username_or_email: str, password: str, guard: SessionGuard) -> TokenSet:
+        guard.check()  # no DynamoDB write to carry it: one read, before Cognito sees the password
         username = self._sign_in_name(username_or_email)
         if username is None:
             self._burn(username_or_email, password)

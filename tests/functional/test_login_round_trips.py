@@ -1,0 +1,81 @@
+"""DynamoDB round trips of POST /auth/login on the builtin backend, counted with botocore's
+before-call events (issue 11: at most 2 by username). The lockout record is read with the
+user in one BatchGetItem and reset in the session's own write."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from chalicelib import services
+from tests.support.api import STRONG_PASSWORD
+
+WRONG = "not the password at all"
+
+
+class Calls:
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def __call__(self, model: Any, **_: Any) -> None:
+        self.seen.append(model.name)
+
+    def take(self) -> list[str]:
+        seen, self.seen = self.seen, []
+        return seen
+
+
+@pytest.fixture
+def calls(api: Any, identity_backend: str) -> Iterator[Calls]:
+    if identity_backend != "builtin":
+        pytest.skip("counts the builtin backend's DynamoDB calls (cognito: test_cognito_calls.py)")
+    api.signup("alice")
+    recorder = Calls()
+    client = services.dynamodb_client()
+    client.meta.events.register("before-call.dynamodb", recorder)
+    yield recorder
+    client.meta.events.unregister("before-call.dynamodb", recorder)
+
+
+def login(api: Any, name: str, password: str, status: int) -> None:
+    reply = api.post("/auth/login", {"username": name, "password": password})
+    assert reply.status == status, reply.json
+
+
+@pytest.mark.parametrize(
+    ("name", "first"),
+    [("alice", ["BatchGetItem"]), ("alice@example.com", ["BatchGetItem", "GetItem"])],
+)
+def test_success_failure_and_reset(api, calls, name, first):
+    login(api, name, STRONG_PASSWORD, 200)
+    assert calls.take() == [*first, "PutItem"]
+    login(api, name, WRONG, 401)
+    assert calls.take() == [*first, "UpdateItem"]  # the failure, counted conditionally
+    login(api, name, WRONG, 401)
+    assert calls.take() == [*first, "UpdateItem"]
+    login(api, name, STRONG_PASSWORD, 200)
+    assert calls.take() == [*first, "TransactWriteItems"]  # the session + the streak's reset
+    login(api, name, STRONG_PASSWORD, 200)
+    assert calls.take() == [*first, "PutItem"]  # the streak is gone
+
+
+@pytest.mark.parametrize("name", ["alice", "alice@example.com", "nobody", "nobody@example.com"])
+def test_a_locked_identifier_is_refused_after_one_read(api, calls, name):
+    for _ in range(5):
+        login(api, name, WRONG, 401)
+    calls.take()
+    for password in (WRONG, STRONG_PASSWORD):
+        reply = api.post("/auth/login", {"username": name, "password": password})
+        assert reply.status == 429 and reply.header("Retry-After"), reply.json
+        assert calls.take() == ["BatchGetItem"]
+
+
+def test_unknown_and_invalid_names_cost_the_same_as_known_ones(api, calls):
+    login(api, "nobody", WRONG, 401)
+    assert calls.take() == ["BatchGetItem", "UpdateItem"]
+    login(api, "nobody@example.com", WRONG, 401)
+    assert calls.take() == ["BatchGetItem", "UpdateItem"]  # no claim: no user read
+    login(api, "not a username!", WRONG, 401)
+    assert calls.take() == ["GetItem", "UpdateItem"]  # can't exist: only the lockout record
