@@ -265,7 +265,7 @@ class CognitoIdentityProvider:
             # up (ExpiredCodeException) and set the password. The reset did happen if the
             # new password signs in; then finish it. A wrong code ends no session unless
             # its sender knows the password, who could sign in and sign out anyway; see
-            # docs/cognito-backend.md, "Reset password: a retry finishes the reset".
+            # docs/cognito-backend.md, "When a DynamoDB write fails after Cognito changed".
             if cognito_errors.error_code(exc) != "ExpiredCodeException" or not self._signs_in(
                 user.username, new_password
             ):
