@@ -49,6 +49,7 @@ IAM_DYNAMODB_ACTIONS = (
 IAM_COGNITO_ACTIONS = (
     "cognito-idp:AdminAddUserToGroup",
     "cognito-idp:AdminDeleteUser",
+    "cognito-idp:AdminGetUser",
     "cognito-idp:AdminUserGlobalSignOut",
 )
 IAM_SES_ACTIONS = ("ses:SendEmail",)

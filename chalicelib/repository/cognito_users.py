@@ -3,8 +3,9 @@
 Same keys and attributes as the builtin backend's records (repository/users.py), minus
 the credentials, which live in Cognito:
   USER#<username> / PROFILE   full_name, created_ms (the oldest-first list), the pool's
-                              sub, the sign-out cut-off, and mirrors of the pool's status and groups
-                              (written after Cognito accepted the change)
+                              sub (bound at confirmation), the sign-out cut-off, and mirrors
+                              of the pool's status and groups (written after Cognito accepted
+                              the change)
   EMAIL#<email lower> / EMAIL the email claim (Cognito has no unique, case-insensitive
                               email that still lets people sign in by username)
 Reads, the list, full name, groups, the cut-off and deletion are the builtin repository's
@@ -64,13 +65,12 @@ class CognitoUserRepository(UserRepository):
             ]
         )
 
-    def set_sub(self, username: str, sub: str) -> bool:
-        """Store the pool's `sub` (from SignUp): tokens of an earlier account of the same
-        name carry another one (one UpdateItem)."""
-        return self._update(username, "SET #sub = :sub", {":sub": s(sub)}, names={"#sub": "sub"})
-
-    def mark_confirmed(self, username: str) -> bool:
-        """Mirror ConfirmSignUp (one UpdateItem); False when the record is gone."""
+    def mark_confirmed(self, username: str, sub: str) -> bool:
+        """Mirror ConfirmSignUp and bind the pool's `sub` (tokens of an earlier account of
+        the same name carry another one), in one UpdateItem; False when the record is gone."""
         return self._update(
-            username, "SET #status = :confirmed", {":confirmed": s("CONFIRMED")}, names={"#status": "status"}
+            username,
+            "SET #status = :confirmed, #sub = :sub",
+            {":confirmed": s("CONFIRMED"), ":sub": s(sub)},
+            names={"#status": "status", "#sub": "sub"},
         )

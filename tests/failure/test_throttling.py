@@ -137,21 +137,8 @@ def assert_unavailable(reply: Any, retry_after: str, case: Any) -> None:
     assert reply.header("Retry-After") == retry_after, (case, reply.headers)
 
 
-# Cognito and DynamoDB cannot change in one transaction. These routes change the pool
-# and then write DynamoDB; a fault between the two is what this test finds. Strict: a fix
-# makes them pass and fails the run until the entry is removed.
-COGNITO_NOT_ATOMIC = {
-    "register": "SignUp succeeds, then the sub write (UpdateItem) fails: 503 with the user "
-    "and email claim already stored (and the pool's user created)",
-    "reset-password": "ConfirmForgotPassword consumes the code, then the sign-out cut-off "
-    "write fails: 503 with the password changed; the retry gets expired_code",
-}
-
-
 @pytest.mark.parametrize("name", sorted(ROUTES))
-def test_a_fault_at_any_call_is_a_503_and_leaves_the_tables_as_they_were(name, world, aws, identity_backend, request):
-    if identity_backend == "cognito" and name in COGNITO_NOT_ATOMIC:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=COGNITO_NOT_ATOMIC[name]))
+def test_a_fault_at_any_call_is_a_503_and_leaves_the_tables_as_they_were(name, world, aws):
     route = ROUTES[name]
     error = THROTTLE_CODES[sorted(ROUTES).index(name) % len(THROTTLE_CODES)]
     mails = len(read_mail(world.api.outbox))

@@ -99,10 +99,15 @@ def test_calls_per_route(api, calls):
 
 AUTH = ["dynamodb:GetItem"]  # authenticate: the record (cut-off, groups); the token is verified locally
 EXPECTED = {
-    "POST /auth/register": ["dynamodb:TransactWriteItems", "cognito:SignUp", "dynamodb:UpdateItem"],
+    "POST /auth/register": ["dynamodb:TransactWriteItems", "cognito:SignUp"],
     "POST /auth/register (taken email)": ["dynamodb:TransactWriteItems", "cognito:InitiateAuth"],
     "POST /auth/resend-code": [THROTTLE, "dynamodb:GetItem"],  # moto: no ResendConfirmationCode (AWS: +1 call)
-    "POST /auth/confirm": ["dynamodb:GetItem", "cognito:ConfirmSignUp", "dynamodb:UpdateItem"],
+    "POST /auth/confirm": [
+        "dynamodb:GetItem",
+        "cognito:ConfirmSignUp",
+        "cognito:AdminGetUser",  # the pool's sub, bound with the status mirror
+        "dynamodb:UpdateItem",
+    ],
     "POST /auth/login (username)": [ATTEMPT_READ, "cognito:InitiateAuth"],
     "POST /auth/login (email)": [ATTEMPT_READ, "dynamodb:GetItem", "cognito:InitiateAuth"],
     "POST /auth/login (wrong password)": [ATTEMPT_READ, "cognito:InitiateAuth", "dynamodb:UpdateItem"],
@@ -118,8 +123,8 @@ EXPECTED = {
     "POST /auth/reset-password": [
         "dynamodb:GetItem",
         "cognito:ConfirmForgotPassword",
+        "cognito:AdminUserGlobalSignOut",  # the pool first: a fault on the cut-off leaves the tables as they were
         "dynamodb:UpdateItem",
-        "cognito:AdminUserGlobalSignOut",
     ],
     "POST /auth/logout": [*AUTH, "dynamodb:UpdateItem", "cognito:AdminUserGlobalSignOut"],
     "DELETE /users/me": [*AUTH, "cognito:AdminDeleteUser", "dynamodb:TransactWriteItems"],

@@ -49,13 +49,13 @@ def test_claim_holds_no_credentials_and_release_frees_both_names(repo):
 
 def test_mirrors_and_cut_off(repo):
     repo.claim("bo1", "bo@example.com", None, 1_000, 1_000)
-    assert repo.mark_confirmed("bo1") and repo.add_group("bo1", "admin") and repo.set_sub("bo1", "sub-1")
+    assert repo.mark_confirmed("bo1", "sub-1") and repo.add_group("bo1", "admin")
     repo.revoke_sessions("bo1", 9_000)
     user = repo.get("bo1")
     assert user is not None
     assert user.status == "CONFIRMED" and user.groups == ("admin",) and user.tokens_valid_after_ms == 9_000
     assert user.sub == "sub-1"
-    assert not repo.mark_confirmed("nobody")
+    assert not repo.mark_confirmed("nobody", "sub-2")
 
 
 def test_listed_oldest_first(repo):

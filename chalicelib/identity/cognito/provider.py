@@ -2,20 +2,22 @@
 
 Cognito calls and DynamoDB round trips per operation (tests/functional/test_cognito_calls.py
 counts them):
-  register        TransactWriteItems (record + email claim) + SignUp + UpdateItem (the
-                  pool's sub) (a taken address:
+  register        TransactWriteItems (record + email claim) + SignUp (a taken address:
                   the failed TransactWriteItems + an InitiateAuth of the same cost)
                   [+ TransactWriteItems undoing the claim when Cognito refuses]
-  confirm         GetItem + ConfirmSignUp + UpdateItem (status mirror)
+  confirm         GetItem + ConfirmSignUp + AdminGetUser (the pool's sub) + UpdateItem
+                  (status mirror and sub)
   resend_code     GetItem (+GetItem by email) + ResendConfirmationCode
   login           InitiateAuth (+GetItem when signing in by email; an address without
                   an account still makes the InitiateAuth, so it takes as long)
   refresh         InitiateAuth
   logout          UpdateItem (cut-off) + AdminUserGlobalSignOut
   forgot_password GetItem (+GetItem by email) + ForgotPassword
-  reset_password  GetItem (+GetItem by email) + ConfirmForgotPassword + UpdateItem (cut-off)
-                  + AdminUserGlobalSignOut
-  authenticate    GetItem (cut-off, status and groups); the token is verified locally
+  reset_password  GetItem (+GetItem by email) + ConfirmForgotPassword
+                  + AdminUserGlobalSignOut + UpdateItem (cut-off)
+                  (a retry after a fault on the cut-off: + InitiateAuth with the new password)
+  authenticate    GetItem (cut-off, status, sub and groups); the token is verified locally
+                  (+AdminGetUser + UpdateItem once, if a confirm's mirror write had failed)
   get_profile     GetItem
   update name     UpdateItem
   delete_user     AdminDeleteUser + TransactWriteItems (record + claim)
@@ -110,7 +112,7 @@ class CognitoIdentityProvider:
         now = self._clock.now_ms()
         # A new account accepts tokens from its first whole second on; a deleted account's
         # tokens died with its record, and a token of an old account of the same name
-        # carries another `sub` than the one stored below.
+        # carries another `sub` than the one `confirm` binds (tokens exist only after it).
         valid_after = math.floor(self._wall()) * 1000
         try:
             self._users.claim(request.username, request.email, request.full_name, now, valid_after)
@@ -119,6 +121,8 @@ class CognitoIdentityProvider:
             # taken address does not answer sooner (API.md: same timing).
             self._burn(request.email, request.password)
             raise
+        # The claim is the route's only DynamoDB call: a fault on it changes nothing, and
+        # nothing after SignUp can fail halfway (the pool's `sub` is bound at confirm).
         try:
             response = self._cognito.sign_up(
                 ClientId=self._client,
@@ -134,7 +138,6 @@ class CognitoIdentityProvider:
                 return Profile(request.username, request.email, request.full_name or None, "UNCONFIRMED", (), now)
             self._release(request)
             raise translate(exc, cognito_errors.SIGN_UP) from None
-        self._users.set_sub(request.username, str(response.get("UserSub", "")))
         self._delivery.sign_up_sent(Recipient(request.username, request.email, request.full_name), response)
         log.info("user registered", extra={"user_sub": response.get("UserSub")})
         return Profile(request.username, request.email, request.full_name or None, "UNCONFIRMED", (), now)
@@ -152,8 +155,14 @@ class CognitoIdentityProvider:
                 ConfirmationCode=self._delivery.code_for_pool("confirm", code),
             )
         except ClientError as exc:
-            raise translate(exc, cognito_errors.CONFIRM_SIGN_UP) from None
-        self._users.mark_confirmed(user.username)
+            # A retry after a fault on the mirror below: the pool has confirmed the account
+            # already (Cognito: NotAuthorizedException, "Current status is CONFIRMED") and
+            # the record does not say so yet. Finish the mirror instead of refusing.
+            if cognito_errors.error_code(exc) != "NotAuthorizedException" or not self._bind(user):
+                raise translate(exc, cognito_errors.CONFIRM_SIGN_UP) from None
+            return to_profile(replace(user, status="CONFIRMED"))
+        if not self._bind(user):
+            raise InvalidCode()  # the pool user vanished meanwhile (deleted)
         return to_profile(replace(user, status="CONFIRMED"))
 
     def resend_code(self, username_or_email: str) -> None:
@@ -210,11 +219,16 @@ class CognitoIdentityProvider:
     def authenticate(self, access_token: str) -> Principal:
         claims = self._verifier.verify(access_token)
         user = self._users.get(claims.username.lower())
-        if (
-            user is None
-            or claims.issued_at * 1000 < user.tokens_valid_after_ms
-            or (user.sub and user.sub != claims.sub)  # an old account of the same name
-        ):
+        if user is None or claims.issued_at * 1000 < user.tokens_valid_after_ms:
+            raise InvalidToken()
+        if not (user.confirmed and user.sub):
+            # The pool confirmed the account (it issued a token) but the confirm mirror
+            # failed: bind the pool's current `sub` now, never the token's own.
+            sub = self._bind(user)
+            if sub is None:
+                raise InvalidToken()
+            user = replace(user, status="CONFIRMED", sub=sub)
+        if user.sub != claims.sub:  # an old account of the same name
             raise InvalidToken()
         return Principal(user.username, claims.sub, user.groups, user.email)
 
@@ -248,9 +262,20 @@ class CognitoIdentityProvider:
                 Password=new_password,
             )
         except ClientError as exc:
-            raise translate(exc, cognito_errors.RESET, field="new_password") from None
-        # Cognito keeps the old sessions alive after a reset; the contract ends them.
-        self._end_sessions(user.username)
+            # A retry after a fault on the cut-off write below: the first try used the code
+            # up (ExpiredCodeException) and set the password. The reset did happen if the
+            # new password signs in; then finish it. A wrong code ends no session unless
+            # its sender knows the password, who could sign in and sign out anyway; see
+            # docs/cognito-backend.md, "When a DynamoDB write fails after Cognito changed".
+            if cognito_errors.error_code(exc) != "ExpiredCodeException" or not self._signs_in(
+                user.username, new_password
+            ):
+                raise translate(exc, cognito_errors.RESET, field="new_password") from None
+            log.info("password reset finished on retry")
+        # Cognito keeps the old sessions alive after a reset; the contract ends them. The
+        # pool first: a fault on the cut-off write then leaves the refresh tokens revoked
+        # and the tables as they were (503), and the retry above finishes.
+        self._end_sessions(user.username, pool_first=True)
 
     # -- profiles ----------------------------------------------------------------------
 
@@ -300,21 +325,59 @@ class CognitoIdentityProvider:
         username = self._sign_in_name(username_or_email)
         return self._users.get(username) if username else None
 
-    def _end_sessions(self, username: str) -> None:
+    def _end_sessions(self, username: str, *, pool_first: bool = False) -> None:
         """Refuse every access token issued up to now (the cut-off, whole seconds), and
-        revoke every refresh token in the pool."""
+        revoke every refresh token in the pool. Sign-out writes the cut-off first (a fault
+        changes nothing); a reset revokes first (`pool_first`, see reset_password)."""
         cutoff = math.floor(self._wall()) + 1
+        if pool_first:
+            self._sign_out_everywhere(username)
         self._users.revoke_sessions(username, cutoff * 1000)
-        try:
-            self._cognito.admin_user_global_sign_out(UserPoolId=self._pool, Username=username)
-        except ClientError as exc:
-            if not isinstance(translate(exc, cognito_errors.ADMIN), NotFound):
-                raise translate(exc, cognito_errors.ADMIN) from None
+        if not pool_first:
+            self._sign_out_everywhere(username)
         # Return once the cut-off second has begun: a token issued after the answer is
         # newer than the cut-off.
         left = cutoff - self._wall()
         if left > 0:
             self._sleep(left)
+
+    def _sign_out_everywhere(self, username: str) -> None:
+        try:
+            self._cognito.admin_user_global_sign_out(UserPoolId=self._pool, Username=username)
+        except ClientError as exc:
+            if not isinstance(translate(exc, cognito_errors.ADMIN), NotFound):
+                raise translate(exc, cognito_errors.ADMIN) from None
+
+    def _bind(self, user: UserRecord) -> str | None:
+        """Mirror the pool's confirmation: status CONFIRMED and the pool's `sub` in one
+        UpdateItem (after AdminGetUser). None when the pool has no confirmed user of that
+        name, or the record is gone."""
+        try:
+            found = self._cognito.admin_get_user(UserPoolId=self._pool, Username=user.username)
+        except ClientError as exc:
+            error = translate(exc, cognito_errors.ADMIN)
+            if isinstance(error, NotFound):
+                return None
+            raise error from None
+        if found.get("UserStatus") != "CONFIRMED":
+            return None
+        sub = next((str(a.get("Value", "")) for a in found.get("UserAttributes", []) if a.get("Name") == "sub"), "")
+        if not sub or not self._users.mark_confirmed(user.username, sub):
+            return None
+        return sub
+
+    def _signs_in(self, username: str, password: str) -> bool:
+        """Whether the pool takes this password now (the tokens it issues are revoked by
+        the sign-out that follows)."""
+        try:
+            response = self._cognito.initiate_auth(
+                ClientId=self._client,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": username, "PASSWORD": password},
+            )
+        except ClientError:
+            return False
+        return bool(response.get("AuthenticationResult"))
 
     def _burn(self, name: str, password: str) -> None:
         """Sign in as a name no account can have (usernames hold no @), so an address
