@@ -47,6 +47,10 @@ def _configured_dynamodb() -> Any:
     client = boto3.client(
         "dynamodb", region_name=settings.region, endpoint_url=settings.dynamodb_endpoint, config=Config(**options)
     )
+    if settings.dynamodb_endpoint:  # DynamoDB Local: see commit_barrier.py
+        from chalicelib.repository.commit_barrier import CommitBarrier
+
+        client = CommitBarrier(client)
     return guard(client)
 
 
