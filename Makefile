@@ -51,7 +51,7 @@ security: $(VENV)/.installed ## bandit: fails on any high-severity finding (part
 audit: $(VENV)/.installed ## pip-audit the pinned runtime requirements (needs pypi.org or osv.dev)
 	$(VENV)/bin/pip-audit -r requirements.txt --progress-spinner off
 
-bench: $(deps) ## measure cold start, package size, round trips, hashing, latency; writes bench/results.md
+bench: $(deps) package ## measure cold start, package size, round trips, hashing, latency; writes bench/results.md
 	$(PY) -m bench
 
 check: lint test ## lint, then the tests: exactly what CI runs

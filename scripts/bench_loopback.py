@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import statistics
 import sys
 import tempfile
 import time
@@ -56,12 +55,27 @@ def measure(base_url: str, requests: int, warmup: int) -> list[float]:
     return timings
 
 
+def server_timings(plain_chalice: bool, requests: int, warmup: int) -> list[float]:
+    """Start the API server alone on a free port (stock or ours) and time its /health."""
+    with tempfile.TemporaryDirectory(prefix="bench-loopback-") as tmp:
+        port = find_free_port()
+        stack = Stack(api_port=port, web_port=find_free_port(), dynamodb_port=find_free_port(), local_dir=Path(tmp))
+        ensure_jwt_secret(stack.local_dir / "jwt-secret")
+        log = Path(tmp) / "server.log"
+        child = Child("api", server_command(port, plain_chalice), log_path=log, env=stack.environment())
+        try:
+            wait_until(child, lambda: http_status(stack.api_url + "/health") == 200, 60, "no 200 from /health")
+            return measure(stack.api_url, requests, warmup)
+        finally:
+            child.stop()
+
+
 def report(label: str, timings: list[float]) -> None:
-    ordered = sorted(timings)
-    p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
+    from bench.loopback import percentile
+
     print(
-        f"{label}: {len(ordered)} keep-alive GET /health: "
-        f"p50 {statistics.median(ordered):.2f} ms, p95 {p95:.2f} ms, max {ordered[-1]:.2f} ms"
+        f"{label}: {len(timings)} keep-alive GET /health: p50 {percentile(timings, 0.5):.2f} ms, "
+        f"p95 {percentile(timings, 0.95):.2f} ms, max {max(timings):.2f} ms"
     )
 
 
@@ -76,18 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.url:
         report(args.url, measure(args.url, args.requests, args.warmup))
         return 0
-    with tempfile.TemporaryDirectory(prefix="bench-loopback-") as tmp:
-        port = find_free_port()
-        stack = Stack(api_port=port, web_port=find_free_port(), dynamodb_port=find_free_port(), local_dir=Path(tmp))
-        ensure_jwt_secret(stack.local_dir / "jwt-secret")
-        log = Path(tmp) / "server.log"
-        child = Child("api", server_command(port, args.plain_chalice), log_path=log, env=stack.environment())
-        try:
-            wait_until(child, lambda: http_status(stack.api_url + "/health") == 200, 60, "no 200 from /health")
-            label = "chalice local" if args.plain_chalice else "scripts/devstack/local_api.py"
-            report(label, measure(stack.api_url, args.requests, args.warmup))
-        finally:
-            child.stop()
+    label = "chalice local" if args.plain_chalice else "scripts/devstack/local_api.py"
+    report(label, server_timings(args.plain_chalice, args.requests, args.warmup))
     return 0
 
 
