@@ -11,6 +11,8 @@ import pytest
 from chalicelib import services
 from tests.support.api import STRONG_PASSWORD
 
+pytestmark = pytest.mark.parametrize("identity_backend", ["cognito"])  # counts the cognito backend's calls
+
 
 class Calls:
     def __init__(self) -> None:
@@ -26,9 +28,7 @@ class Calls:
 
 
 @pytest.fixture
-def calls(api: Any, identity_backend: str) -> Iterator[Calls]:
-    if identity_backend != "cognito":
-        pytest.skip("counts the cognito backend's calls")
+def calls(api: Any) -> Iterator[Calls]:
     recorder = Calls()
     for client in (services.dynamodb_client(), services.cognito_client()):
         client.meta.events.register("before-call.*.*", recorder)

@@ -27,10 +27,7 @@ NEW_PASSWORD = "Walrus Octave 7 Marmalade Ink"
 OTHER_PASSWORD = "Lantern Harbour 9 Velvet Moss"
 
 
-@pytest.fixture(autouse=True)
-def cognito_only(identity_backend: str) -> None:
-    if identity_backend != "cognito":
-        pytest.skip("the builtin backend changes one table only")
+pytestmark = pytest.mark.parametrize("identity_backend", ["cognito"])  # builtin changes one table only
 
 
 def fail_from(aws: Any, call: int) -> None:

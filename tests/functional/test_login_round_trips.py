@@ -12,6 +12,9 @@ import pytest
 from chalicelib import services
 from tests.support.api import STRONG_PASSWORD
 
+# The builtin backend's DynamoDB calls; the cognito backend's are in test_cognito_calls.py.
+pytestmark = pytest.mark.parametrize("identity_backend", ["builtin"])
+
 WRONG = "not the password at all"
 
 
@@ -28,9 +31,7 @@ class Calls:
 
 
 @pytest.fixture
-def calls(api: Any, identity_backend: str) -> Iterator[Calls]:
-    if identity_backend != "builtin":
-        pytest.skip("counts the builtin backend's DynamoDB calls (cognito: test_cognito_calls.py)")
+def calls(api: Any) -> Iterator[Calls]:
     api.signup("alice")
     recorder = Calls()
     client = services.dynamodb_client()
