@@ -84,11 +84,12 @@ def _secret_key(env: Mapping[str, str], region: str) -> str:
 
 def _ssm_secret(name: str, region: str) -> str:
     """Read once per container, at start-up (settings are cached): one GetParameter."""
-    import boto3  # only AWS stages get here
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import BotoCoreError, ClientError  # only AWS stages get here
+
+    from chalicelib import aws
 
     try:
-        response = boto3.client("ssm", region_name=region).get_parameter(Name=name, WithDecryption=True)
+        response = aws.client("ssm", region).get_parameter(Name=name, WithDecryption=True)
     except (BotoCoreError, ClientError) as exc:
         raise ConfigError(f"cannot read the signing key from SSM parameter {name}: {exc}") from exc
     value: str = response["Parameter"]["Value"]

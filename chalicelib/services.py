@@ -37,16 +37,14 @@ def dynamodb_client() -> Any:
 
 @lru_cache(maxsize=1)
 def _configured_dynamodb() -> Any:
-    import boto3  # imported on first use: keeps import of app.py light
-    from botocore.config import Config
+    from botocore.config import Config  # imported on first use: keeps import of app.py light
 
+    from chalicelib import aws
     from chalicelib.repository.guard import guard
 
     settings = get_settings()
     options = LOCAL_CLIENT_CONFIG if settings.dynamodb_endpoint else AWS_CLIENT_CONFIG
-    client = boto3.client(
-        "dynamodb", region_name=settings.region, endpoint_url=settings.dynamodb_endpoint, config=Config(**options)
-    )
+    client = aws.client("dynamodb", settings.region, settings.dynamodb_endpoint, Config(**options))
     if settings.dynamodb_endpoint:  # DynamoDB Local: see commit_barrier.py
         from chalicelib.repository.commit_barrier import CommitBarrier
 
@@ -85,10 +83,10 @@ def build_identity(settings: Settings, dynamodb: Any, clock: Clock | None = None
 
 @lru_cache(maxsize=1)
 def cognito_client() -> Any:
-    import boto3
+    from chalicelib import aws
 
     settings = get_settings()
-    return boto3.client("cognito-idp", region_name=settings.region, endpoint_url=settings.cognito_endpoint)
+    return aws.client("cognito-idp", settings.region, settings.cognito_endpoint)
 
 
 def build_cognito_identity(settings: Settings, dynamodb: Any, clock: Clock | None = None) -> IdentityProvider:
@@ -140,9 +138,9 @@ def build_mailer(settings: Settings) -> Mailer:
 
     if settings.mailer == "outbox":
         return mail.OutboxMailer(settings.outbox_dir, settings.mail_from)
-    import boto3
+    from chalicelib import aws
 
-    return mail.SesMailer(boto3.client("ses", region_name=settings.region), settings.mail_from)
+    return mail.SesMailer(aws.client("ses", settings.region), settings.mail_from)
 
 
 _installed: dict[str, Any] = {}

@@ -1,0 +1,38 @@
+"""What a cold start imports: nothing of the AWS SDK at `import app`, and never boto3
+(chalicelib/aws.py says why; `make bench` measures the cold start itself)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROBE = """
+import json, sys
+import app
+at_import = sorted(m for m in ("boto3", "botocore", "s3transfer") if m in sys.modules)
+from chalicelib import services
+services.dynamodb_client()
+services.accounts()
+services.albums()
+after_services = sorted(m for m in ("boto3", "s3transfer") if m in sys.modules)
+print(json.dumps({"at_import": at_import, "after_services": after_services}))
+"""
+
+
+@pytest.mark.parametrize("identity_backend", ["builtin"])  # the probe builds the services itself
+def test_import_loads_no_sdk_and_the_services_never_load_boto3(app_env: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env["DYNAMODB_ENDPOINT"] = "http://127.0.0.1:9"  # never called: building clients only
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found == {"at_import": [], "after_services": []}
