@@ -83,10 +83,15 @@ def build_identity(settings: Settings, dynamodb: Any, clock: Clock | None = None
 
 @lru_cache(maxsize=1)
 def cognito_client() -> Any:
+    from botocore.config import Config
+
     from chalicelib import aws
+    from chalicelib.repository.guard import guard
 
     settings = get_settings()
-    return aws.client("cognito-idp", settings.region, settings.cognito_endpoint)
+    # Timeouts and a guard as DynamoDB's: an unreachable pool is a 503 with Retry-After.
+    options = LOCAL_CLIENT_CONFIG if settings.cognito_endpoint else AWS_CLIENT_CONFIG
+    return guard(aws.client("cognito-idp", settings.region, settings.cognito_endpoint, Config(**options)))
 
 
 def build_cognito_identity(settings: Settings, dynamodb: Any, clock: Clock | None = None) -> IdentityProvider:

@@ -50,7 +50,8 @@ TABLE = [
     (ce.SIGN_UP, "LimitExceededException", 429, "too_many_requests"),
     (ce.SIGN_UP, "CodeDeliveryFailureException", None, None),
     (ce.SIGN_UP, "ResourceNotFoundException", None, None),
-    (ce.SIGN_UP, "InternalErrorException", None, None),
+    (ce.SIGN_UP, "InternalErrorException", 503, "service_unavailable"),
+    (ce.ADMIN, "InternalErrorException", 503, "service_unavailable"),
     (ce.SIGN_UP, "UserLambdaValidationException", None, None),
     (ce.CONFIRM_SIGN_UP, "CodeMismatchException", 400, "invalid_code"),
     (ce.CONFIRM_SIGN_UP, "ExpiredCodeException", 400, "expired_code"),
@@ -134,7 +135,10 @@ def test_no_cognito_name_or_message_ever_reaches_a_client(operation, cognito):
         assert cognito not in str(error)
         assert cognito not in text and "Exception" not in text
         assert "alice" not in text
-        assert 400 <= problem_status(error) < 500
+        if cognito == "InternalErrorException":  # Cognito's own 500: retry, as for DynamoDB's
+            assert problem_status(error) == 503
+        else:
+            assert 400 <= problem_status(error) < 500
     else:
         # A 500 for the client (a bare problem); the log names the operation and code only.
         assert "alice" not in str(error)
@@ -143,3 +147,20 @@ def test_no_cognito_name_or_message_ever_reaches_a_client(operation, cognito):
 def test_the_table_covers_the_documented_exceptions():
     assert len(cognito_exceptions()) >= 50  # the botocore model is there and parsed
     assert {row[1] for row in TABLE} <= set(cognito_exceptions())
+
+
+@pytest.mark.parametrize("identity_backend", ["cognito"])
+def test_an_unreachable_pool_is_a_503_with_retry_after(app_env, monkeypatch):
+    from chalicelib import services
+    from chalicelib.errors import ServiceUnavailable
+
+    monkeypatch.setenv("COGNITO_USER_POOL_ID", "us-east-1_Unreach01")
+    monkeypatch.setenv("COGNITO_CLIENT_ID", "unreachable")
+    monkeypatch.setenv("COGNITO_ENDPOINT", "http://127.0.0.1:9")  # nothing listens on port 9
+    services.reset()
+    try:
+        with pytest.raises(ServiceUnavailable) as caught:
+            services.cognito_client().sign_up(ClientId="unreachable", Username="alice", Password="x" * 20)
+        assert caught.value.retry_after >= 1
+    finally:
+        services.reset()

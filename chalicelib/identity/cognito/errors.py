@@ -25,6 +25,7 @@ from chalicelib.errors import (
     InvalidCredentials,
     InvalidToken,
     NotFound,
+    ServiceUnavailable,
     Throttled,
     TooManyRequests,
     UsernameTaken,
@@ -76,6 +77,8 @@ def translate(exc: ClientError, operation: str, field: str = "password") -> Exce
         return Throttled(RATE_LIMIT_RETRY_SECONDS, "Too many requests. Try again in a moment.")
     if code == "LimitExceededException":
         return Throttled(LIMIT_EXCEEDED_RETRY_SECONDS)
+    if code == "InternalErrorException":  # Cognito's own 500: retryable, not our bug
+        return ServiceUnavailable(RATE_LIMIT_RETRY_SECONDS)
     if code == "TooManyFailedAttemptsException":
         return TooManyRequests(CODE_ATTEMPTS_RETRY_SECONDS, "Too many wrong codes. Ask for a new code.")
     mapped = _BY_OPERATION.get((operation, code)) or _ANY_OPERATION.get(code)
