@@ -5,6 +5,7 @@ silent one-minute resend limit)."""
 
 import pytest
 
+from chalicelib import services
 from tests.support.api import STRONG_PASSWORD, read_mail
 from tests.support.problems import assert_problem
 
@@ -140,3 +141,28 @@ def test_throttled_requests_send_nothing(api, clock):
     before = len(read_mail(api.outbox))
     assert api.post("/auth/resend-code", {"username": "mona"}).status == 429
     assert len(read_mail(api.outbox)) == before
+
+
+# -- equal time: every enumeration-sensitive answer waits out the same floor -------------
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        ("/auth/register", {"username": "fresh", "email": "fresh@example.com", "password": STRONG_PASSWORD}),
+        ("/auth/register", {"username": "fresh", "email": "ERIN@example.com", "password": STRONG_PASSWORD}),
+        ("/auth/resend-code", {"username": "erin"}),
+        ("/auth/resend-code", {"username": "nobody"}),
+        ("/auth/forgot-password", {"username": "erin"}),
+        ("/auth/forgot-password", {"username": "nobody@example.com"}),
+    ],
+    ids=["register-fresh", "register-taken", "resend-known", "resend-unknown", "forgot-known", "forgot-unknown"],
+)
+def test_known_and_unknown_wait_out_the_same_floor(api, request_):
+    api.register("erin", "erin@example.com")  # unconfirmed: resend-code has a code to send
+    accounts = services.accounts()
+    slept: list[float] = []
+    accounts._floor, accounts._sleep = 30.0, slept.append
+    path, body = request_
+    assert api.post(path, body).status in (201, 202)
+    assert len(slept) == 1 and 29 < slept[0] <= 30  # the rest of the floor, whatever the path
