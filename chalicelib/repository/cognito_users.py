@@ -16,9 +16,8 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
-from chalicelib.errors import EmailTaken, UsernameTaken
-from chalicelib.repository.dynamo import Item, cancellation_codes, error_code, n, s
-from chalicelib.repository.users import USERS_LIST_KEY, UserRepository, email_key, user_key
+from chalicelib.repository.dynamo import Item, n, s
+from chalicelib.repository.users import USERS_LIST_KEY, UserRepository, email_key, raise_if_taken, user_key
 
 
 class CognitoUserRepository(UserRepository):
@@ -47,13 +46,7 @@ class CognitoUserRepository(UserRepository):
                 ]
             )
         except ClientError as exc:
-            if error_code(exc) != "TransactionCanceledException":
-                raise
-            reasons = cancellation_codes(exc)
-            if reasons and reasons[0] == "ConditionalCheckFailed":
-                raise UsernameTaken() from exc
-            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
-                raise EmailTaken() from exc
+            raise_if_taken(exc)
             raise
 
     def release(self, username: str, email: str) -> None:

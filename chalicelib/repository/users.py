@@ -28,6 +28,18 @@ PROFILE = "PROFILE"
 USERS_LIST_KEY = "USER"
 
 
+def raise_if_taken(exc: ClientError) -> None:
+    """For a cancelled claim transaction whose first item is the user record and second
+    the email claim: the name or the address that was taken (the record wins a tie)."""
+    if error_code(exc) != "TransactionCanceledException":
+        return
+    reasons = cancellation_codes(exc)
+    if reasons and reasons[0] == "ConditionalCheckFailed":
+        raise UsernameTaken() from exc
+    if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+        raise EmailTaken() from exc
+
+
 def user_key(username: str) -> Item:
     return {"pk": s(f"USER#{username}"), "sk": s(PROFILE)}
 
@@ -217,13 +229,7 @@ class UserRepository:
                 ]
             )
         except ClientError as exc:
-            if error_code(exc) != "TransactionCanceledException":
-                raise
-            reasons = cancellation_codes(exc)
-            if reasons and reasons[0] == "ConditionalCheckFailed":
-                raise UsernameTaken() from exc
-            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
-                raise EmailTaken() from exc
+            raise_if_taken(exc)
             raise
 
     def _update(
