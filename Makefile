@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help dev test lint security audit bench check seed admin fmt clean clean-data package deploy destroy
+.PHONY: help dev test lint security audit bench check seed admin fmt clean clean-data package deploy destroy aws-seed aws-admin
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -89,6 +89,13 @@ deploy: package ## package, deploy the stack, upload the web app: make deploy ST
 	$(PY) scripts/deploy.py deploy --stage $(STAGE) --out $(OUT) --region $(AWS_REGION) \
 		--sender-email '$(SENDER_EMAIL)' --domain-name '$(DOMAIN_NAME)' --certificate-arn '$(CERTIFICATE_ARN)' \
 		--hosted-zone-id '$(HOSTED_ZONE_ID)' --alarm-email '$(ALARM_EMAIL)'
+
+aws-seed: $(VENV)/.installed ## load the album catalog into a deployed stage: make aws-seed STAGE=prod
+	$(PY) scripts/deploy.py seed --stage $(STAGE) --region $(AWS_REGION)
+
+aws-admin: $(VENV)/.installed ## make a user admin on a deployed stage: make aws-admin STAGE=prod USERNAME=alice
+	@test -n '$(filter command line,$(origin USERNAME))' || { echo "usage: make aws-admin STAGE=<stage> USERNAME=<username>" >&2; exit 2; }
+	$(PY) scripts/deploy.py grant-admin '$(USERNAME)' --stage $(STAGE) --region $(AWS_REGION)
 
 destroy: $(VENV)/.installed ## delete the stack (tables and user pool are kept): make destroy STAGE=prod
 	$(PY) scripts/deploy.py destroy --stage $(STAGE) --region $(AWS_REGION)

@@ -2,6 +2,8 @@
 
     python scripts/deploy.py deploy --stage prod --out out --sender-email no-reply@example.com
     python scripts/deploy.py destroy --stage prod
+    python scripts/deploy.py grant-admin alice --stage prod
+    python scripts/deploy.py seed --stage prod
 
 deploy: makes sure the signing key exists in SSM (SecureString, never in the template),
 uploads deployment.zip and the template to an artifacts bucket, creates or updates the
@@ -10,6 +12,8 @@ writes config.js with the API URL and the pool ids, uploads static/ with the rig
 content types, invalidates CloudFront and prints the site URL.
 destroy: empties the site bucket, deletes the stack and names what it keeps (the tables
 and the user pool have DeletionPolicy Retain).
+grant-admin, seed: chalicelib.cli against the stage's tables and pool, found through the
+stack's outputs (what `make admin` and `make seed` do locally).
 
 Every step takes its boto3 client as an argument, so tests drive them against moto.
 """
@@ -46,6 +50,10 @@ def stack_name(stage: str) -> str:
 
 
 # -- the signing key ------------------------------------------------------------------------
+
+
+def signing_key_name(stage: str) -> str:
+    return f"/bandstand/{stage}/signing-key"
 
 
 def ensure_signing_key(ssm: Any, name: str) -> bool:
@@ -285,7 +293,7 @@ def make_clients(region: str) -> Clients:
 def deploy(clients: Clients, args: argparse.Namespace) -> str:
     name = stack_name(args.stage)
     account = clients.sts.get_caller_identity()["Account"]
-    key_name = f"/bandstand/{args.stage}/signing-key"
+    key_name = signing_key_name(args.stage)
     if ensure_signing_key(clients.ssm, key_name):
         print(f"created the signing key {key_name} (SSM SecureString)")
     bucket = f"bandstand-artifacts-{account}-{args.region}"
@@ -319,9 +327,45 @@ def deploy(clients: Clients, args: argparse.Namespace) -> str:
     return site
 
 
+# -- admin tasks on a deployed stage -----------------------------------------------------------
+
+
+def stage_environment(stage: str, region: str, outputs: dict[str, str], parameters: dict[str, str]) -> dict[str, str]:
+    """The variables the function gets from the stack, for running chalicelib.cli against
+    the deployed tables and pool from the deployer's machine (its own credentials)."""
+    return {
+        "STAGE": stage,
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "USERS_TABLE": outputs["UsersTableName"],
+        "ALBUMS_TABLE": outputs["AlbumsTableName"],
+        "COGNITO_USER_POOL_ID": outputs["UserPoolId"],
+        "COGNITO_CLIENT_ID": outputs["UserPoolClientId"],
+        "JWT_SECRET_PARAMETER": parameters.get("SigningKeyParameterName") or signing_key_name(stage),
+        "MAIL_FROM": parameters.get("SenderEmail", ""),
+        "CORS_ORIGINS": outputs.get("SiteURL", ""),
+        "WEB_BASE_URL": outputs.get("SiteURL", ""),
+    }
+
+
+def run_cli(clients: Clients, stage: str, region: str, cli_args: list[str]) -> int:
+    """`chalicelib.cli` on the stage's own resources: grant-admin writes the pool's group
+    and the app's mirror of it (the app reads groups from the mirror), seed loads the
+    catalog. A group added in the console or with the AWS CLI alone is not seen."""
+    from chalicelib import cli
+
+    name = stack_name(stage)
+    env = stage_environment(
+        stage, region, stack_outputs(clients.cloudformation, name), stack_parameters(clients.cloudformation, name)
+    )
+    os.environ.update({k: v for k, v in env.items() if v})
+    return cli.main(["--stage", stage, *cli_args])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["deploy", "destroy"])
+    parser.add_argument("command", choices=["deploy", "destroy", "grant-admin", "seed"])
+    parser.add_argument("username", nargs="?", help="grant-admin: the user to make admin")
     parser.add_argument("--stage", required=True)
     parser.add_argument("--out", type=Path, default=ROOT / "out")
     parser.add_argument("--region", default=os.environ.get("AWS_REGION", "us-east-1"))
@@ -334,6 +378,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.stage == "local":
         parser.error("the local stage runs with `make dev`, not on AWS")
     clients = make_clients(args.region)
+    if args.command == "grant-admin":
+        if not args.username:
+            parser.error("grant-admin needs a username")
+        return run_cli(clients, args.stage, args.region, ["grant-admin", args.username])
+    if args.command == "seed":
+        return run_cli(clients, args.stage, args.region, ["seed", "--no-progress"])
     if args.command == "deploy":
         deploy(clients, args)
         return 0

@@ -171,3 +171,73 @@ def test_stack_outputs_are_read_by_key(aws_env: None) -> None:
     outputs = deploy.stack_outputs(cfn, "bandstand-test")
     assert set(outputs) == {"UsersTableName", "SiteBucketName"}
     assert outputs["UsersTableName"].startswith("bandstand-test-UsersTable")
+
+
+# -- admin tasks on a deployed stage ------------------------------------------------------
+
+
+@pytest.fixture
+def deployed_stage(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[deploy.Clients]:
+    """Tables, a pool, its client and the signing key as a deployed stage has them, and a
+    stack `bandstand-dev` whose outputs name them (moto's CloudFormation makes no pools)."""
+    from chalicelib import services
+    from chalicelib.repository.tables import create_tables
+
+    cognito = client("cognito-idp")
+    pool = cognito.create_user_pool(PoolName="bandstand-test", Policies={"PasswordPolicy": {"MinimumLength": 15}})
+    pool_id = pool["UserPool"]["Id"]
+    app_client = cognito.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="web", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    cognito.create_group(UserPoolId=pool_id, GroupName="admin")
+    create_tables(client("dynamodb"), "bandstand-test-users", "bandstand-test-albums")
+    deploy.ensure_signing_key(client("ssm"), deploy.signing_key_name("dev"))
+    outputs = {
+        "UsersTableName": "bandstand-test-users",
+        "AlbumsTableName": "bandstand-test-albums",
+        "UserPoolId": pool_id,
+        "UserPoolClientId": app_client,
+        "SiteURL": "https://d111111abcdef8.cloudfront.net",
+    }
+    client("cloudformation").create_stack(
+        StackName=deploy.stack_name("dev"),
+        TemplateBody=json.dumps(
+            {
+                "Parameters": {"SenderEmail": {"Type": "String", "Default": "no-reply@example.com"}},
+                "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+                "Outputs": {key: {"Value": value} for key, value in outputs.items()},
+            }
+        ),
+    )
+    # run_cli puts the stage's variables in os.environ: monkeypatch restores them after
+    env = deploy.stage_environment("dev", REGION, outputs, {})
+    for name in [*env, "IDENTITY_BACKEND", "MAILER", "DYNAMODB_ENDPOINT", "COGNITO_ENDPOINT", "JWT_SECRET"]:
+        monkeypatch.setenv(name, "unset")
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("IDENTITY_BACKEND", "cognito")
+    monkeypatch.setenv("MAILER", "ses")
+    services.reset()
+    yield deploy.Clients(*(client(n) for n in ("cloudformation", "s3", "cloudfront", "ssm", "apigateway", "sts")))
+    services.reset()
+
+
+def test_seed_loads_the_catalog_into_the_stages_table(deployed_stage: deploy.Clients) -> None:
+    assert deploy.run_cli(deployed_stage, "dev", REGION, ["seed", "--no-progress"]) == 0
+    albums = client("dynamodb").scan(TableName="bandstand-test-albums", Select="COUNT")["Count"]
+    catalog = json.loads((ROOT / "data" / "albums.json").read_text())
+    assert albums >= len(catalog)  # each album, plus its rank and name claims
+
+
+def test_grant_admin_writes_the_pool_group_and_the_apps_mirror(deployed_stage: deploy.Clients) -> None:
+    from chalicelib import services
+    from chalicelib.identity import Registration
+
+    assert deploy.run_cli(deployed_stage, "dev", REGION, ["grant-admin", "nobody"]) == 1
+    services.accounts().register(Registration("alice", "alice@example.com", "Xylo-Quartz 9 Pumpkin Fjord"))
+    assert deploy.run_cli(deployed_stage, "dev", REGION, ["grant-admin", "alice"]) == 0
+    pool_id = client("cloudformation").describe_stacks(StackName=deploy.stack_name("dev"))["Stacks"][0]["Outputs"]
+    pool = next(o["OutputValue"] for o in pool_id if o["OutputKey"] == "UserPoolId")
+    groups = client("cognito-idp").admin_list_groups_for_user(UserPoolId=pool, Username="alice")["Groups"]
+    assert [g["GroupName"] for g in groups] == ["admin"]
+    profile = services.accounts().identity.get_profile("alice")
+    assert profile.groups == ("admin",)
