@@ -45,7 +45,7 @@ lint: $(VENV)/.installed ## ruff, ruff format --check and mypy (CI runs this bef
 	$(MAKE) --no-print-directory security
 
 security: $(VENV)/.installed ## bandit: fails on any high-severity finding (part of make lint)
-	$(VENV)/bin/bandit -q -c pyproject.toml -r app.py chalicelib scripts bench --severity-level high
+	$(VENV)/bin/bandit -q -c pyproject.toml -r app.py chalicelib scripts bench infra --severity-level high
 
 # Not in CI: pip-audit needs its advisory source (PyPI's JSON API or OSV) over the network.
 audit: $(VENV)/.installed ## pip-audit the pinned runtime requirements (needs pypi.org or osv.dev)
@@ -80,10 +80,7 @@ OUT ?= out
 export AWS_REGION
 
 package: $(VENV)/.installed ## write the SAM template and deployment.zip to out/: make package STAGE=prod
-	$(PY) -m infra.merge_template --stage $(STAGE) --out build/infra/merge-$(STAGE).json
-	rm -rf $(OUT)
-	AWS_DEFAULT_REGION=$(AWS_REGION) $(VENV)/bin/chalice package --stage $(STAGE) \
-		--merge-template build/infra/merge-$(STAGE).json $(OUT)
+	$(PY) -m infra.package --stage $(STAGE) --out $(OUT) --region $(AWS_REGION)
 
 deploy: package ## package, deploy the stack, upload the web app: make deploy STAGE=prod SENDER_EMAIL=...
 	$(PY) scripts/deploy.py deploy --stage $(STAGE) --out $(OUT) --region $(AWS_REGION) \

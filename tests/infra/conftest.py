@@ -1,11 +1,8 @@
-"""The packaged template (`make package`'s two steps, into a temp folder) for every infra test."""
+"""The packaged template (`make package`, into a temp folder) for every infra test."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,21 +21,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def package_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """What `make package STAGE=prod` writes: sam.json and deployment.zip."""
+    from infra.package import package
+
     work = tmp_path_factory.mktemp("package")
-    merge = work / "merge.json"
     out = work / "out"
-    subprocess.run(
-        [sys.executable, "-m", "infra.merge_template", "--stage", STAGE, "--out", str(merge)], cwd=ROOT, check=True
-    )
-    env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}
-    chalice = Path(sys.executable).parent / "chalice"
-    subprocess.run(
-        [str(chalice), "package", "--stage", STAGE, "--merge-template", str(merge), str(out)],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    package(STAGE, out, work=work)
     return out
 
 
