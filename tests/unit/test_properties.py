@@ -163,3 +163,55 @@ def test_access_tokens_give_claims_or_a_4xx(token):
         assert isinstance(claims, AccessClaims)
     except BandstandError as exc:
         assert is_client_error(exc)
+
+
+# -- Cognito access tokens: our own JWT parsing and the pure-Python RS256 check --------------
+
+
+def _cognito_verifier() -> Any:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from chalicelib.identity.cognito.jwks import AccessTokenVerifier, KeySet
+
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = {**json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private.public_key())), "kid": "k", "alg": "RS256"}
+    keys = KeySet("https://jwks.invalid", fetch=lambda url: {"keys": [public]})
+    return AccessTokenVerifier(keys, ISSUER, CLIENT_ID), private
+
+
+COGNITO_VERIFIER, COGNITO_KEY = _cognito_verifier()
+
+
+def rs256_jwt(claims: dict[str, Any], merge: bool, header: dict[str, Any]) -> str:
+    """Signed with the pool's key, any header (PyJWT refuses to encode a non-string kid)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    body = {**good_claims(), **claims} if merge else claims
+    try:
+        head = json.dumps({"alg": "RS256", "kid": "k", **header}).encode("utf-8")
+        payload = json.dumps(body).encode("utf-8")
+    except (TypeError, ValueError, UnicodeEncodeError):
+        return "not.a.token"  # JSON cannot carry it (e.g. lone surrogates)
+    signing_input = f"{_b64(head)}.{_b64(payload)}"
+    signature = COGNITO_KEY.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+    return f"{signing_input}.{_b64(signature)}"
+
+
+@PROPERTY
+@given(
+    token=ANY_TEXT
+    | st.text("ABCxyz0123-_.", max_size=400)
+    | st.builds(rs256_jwt, CLAIMS, st.booleans(), st.dictionaries(st.sampled_from(["kid", "alg", "typ"]), SCALARS))
+    | st.builds(lambda h, p: f"{_b64(h)}.{_b64(p)}.{_b64(b'sig')}", st.binary(max_size=60), st.binary(max_size=60))
+)
+def test_cognito_access_tokens_give_claims_or_a_4xx(token):
+    try:
+        claims = COGNITO_VERIFIER.verify(token)
+        assert claims.username
+    except BandstandError as exc:
+        assert is_client_error(exc)
+
+
+def test_the_cognito_strategy_reaches_valid_tokens():
+    assert COGNITO_VERIFIER.verify(rs256_jwt({}, True, {})).username == "alice"
