@@ -38,7 +38,7 @@ dev: $(deps) ## run API, web app and DynamoDB Local (Ctrl-C stops all)
 test: $(deps) ## run the tests (PYTEST_ARGS="-k foo" to narrow)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: $(VENV)/.installed ## ruff, ruff format --check and mypy (CI runs this before the tests)
+lint: $(VENV)/.installed ## ruff, ruff format --check, mypy, then bandit (CI runs this before the tests)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
