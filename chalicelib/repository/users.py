@@ -144,7 +144,7 @@ class UserRepository:
 
     def get_with(self, key: Item, extra: Item) -> tuple[Item | None, Item | None]:
         """Two items of this table in one round trip (BatchGetItem): the one at `key` (a
-        user or an email claim) and one the caller asked for alongside (a lockout record)."""
+        user or an email claim) and the one at `extra` (a lockout record, a refresh token)."""
         request = {self._table: {"Keys": [key, extra], "ConsistentRead": True}}
         first = second = None
         for response in drain(self._db.batch_get_item, request, "UnprocessedKeys"):
@@ -165,18 +165,11 @@ class UserRepository:
 
     def get_with_refresh(self, username: str, digest: str) -> tuple[UserRecord | None, RefreshRecord | None]:
         """The user and one refresh token in a single round trip (BatchGetItem)."""
-        keys = [user_key(username), {"pk": s(f"USER#{username}"), "sk": s(f"REFRESH#{digest}")}]
-        request = {self._table: {"Keys": keys, "ConsistentRead": True}}
-        found: list[Item] = []
-        for response in drain(self._db.batch_get_item, request, "UnprocessedKeys"):
-            found.extend(response.get("Responses", {}).get(self._table, []))
-        user = refresh = None
-        for item in found:
-            if get_s(item, "sk") == PROFILE:
-                user = _to_record(item)
-            else:
-                refresh = RefreshRecord(username, digest, get_n(item, "issued_ms"), get_n(item, TTL_ATTRIBUTE))
-        return user, refresh
+        item, stored = self.get_with(user_key(username), {"pk": s(f"USER#{username}"), "sk": s(f"REFRESH#{digest}")})
+        user = _to_record(item) if item else None
+        if stored is None:
+            return user, None
+        return user, RefreshRecord(username, digest, get_n(stored, "issued_ms"), get_n(stored, TTL_ATTRIBUTE))
 
     def list(self, limit: int, start_key: Item | None) -> UserPage:
         request = {
