@@ -42,7 +42,7 @@ def call(
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(base.rstrip("/") + path, data=data, headers=headers, method=method)
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (the URL the operator gave)
+        with urllib.request.urlopen(request, timeout=30) as response:
             raw = response.read()
             return response.status, dict(response.headers), json.loads(raw) if raw else None
     except urllib.error.HTTPError as error:
