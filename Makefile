@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help dev test lint security audit bench check seed admin fmt clean clean-data package deploy destroy aws-seed aws-admin
+.PHONY: help dev test lint security audit bench check seed admin fmt clean clean-data package deploy destroy aws-seed aws-admin smoke
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -85,7 +85,14 @@ package: $(VENV)/.installed ## write the SAM template and deployment.zip to out/
 deploy: package ## package, deploy the stack, upload the web app: make deploy STAGE=prod SENDER_EMAIL=...
 	$(PY) scripts/deploy.py deploy --stage $(STAGE) --out $(OUT) --region $(AWS_REGION) \
 		--sender-email '$(SENDER_EMAIL)' --domain-name '$(DOMAIN_NAME)' --certificate-arn '$(CERTIFICATE_ARN)' \
-		--hosted-zone-id '$(HOSTED_ZONE_ID)' --alarm-email '$(ALARM_EMAIL)'
+		--hosted-zone-id '$(HOSTED_ZONE_ID)' --alarm-email '$(ALARM_EMAIL)' \
+		$(foreach p,$(PARAMS),--set '$(p)')
+
+# The journey (register, confirm, sign in, albums, refresh, sign out, 401 + CORS) against
+# any API: OUTBOX=<folder of .eml> locally, or POOL=<user pool id> to confirm as admin on AWS.
+smoke: $(VENV)/.installed ## run the README's journey against an API: make smoke URL=https://... ORIGIN=https://... POOL=...
+	@test -n '$(URL)' -a -n '$(ORIGIN)' || { echo "usage: make smoke URL=<api base url> ORIGIN=<site origin> [OUTBOX=<dir>|POOL=<pool id>]" >&2; exit 2; }
+	$(PY) -m scripts.smoke --url '$(URL)' --origin '$(ORIGIN)' $(if $(OUTBOX),--outbox '$(OUTBOX)') $(if $(POOL),--user-pool-id '$(POOL)')
 
 aws-seed: $(VENV)/.installed ## load the album catalog into a deployed stage: make aws-seed STAGE=prod
 	$(PY) scripts/deploy.py seed --stage $(STAGE) --region $(AWS_REGION)

@@ -418,3 +418,36 @@ for _path in sorted({op.path for op in OPERATIONS}):
     app.route(_path, methods=_lacking, content_types=ANY_CONTENT_TYPE, name=f"not_allowed{_path}")(
         _not_allowed_view(_declared)
     )
+
+
+# -- Cognito's Custom Message trigger (AWS only) ------------------------------------------
+# The pool calls this before it mails a code, so people get the words of the local outbox
+# (chalicelib.mail.code_message) with distinct subjects for sign-up and reset. Cognito puts
+# its code where request.codeParameter ("{####}") stands; other messages keep its default.
+CUSTOM_MESSAGE_PURPOSES = {
+    "CustomMessage_SignUp": "confirm",
+    "CustomMessage_ResendCode": "confirm",
+    "CustomMessage_ForgotPassword": "reset",
+}
+
+
+@app.lambda_function(name="cognito_custom_message")
+def cognito_custom_message(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    import html
+    import os
+
+    from chalicelib.mail import code_message
+
+    purpose = CUSTOM_MESSAGE_PURPOSES.get(str(event.get("triggerSource", "")))
+    request = event.get("request") or {}
+    if purpose is None or not request.get("codeParameter"):
+        return event
+    attributes = request.get("userAttributes") or {}
+    greeting = str(attributes.get("name") or event.get("userName") or "")
+    subject, body = code_message(purpose, greeting, str(request["codeParameter"]), os.environ.get("WEB_BASE_URL", ""))
+    # Cognito mails emailMessage as HTML: the text, escaped ("{####}" has nothing to escape),
+    # with its line breaks kept.
+    event.setdefault("response", {})
+    event["response"]["emailSubject"] = subject
+    event["response"]["emailMessage"] = html.escape(body, quote=False).replace("\n", "<br>\n")
+    return event

@@ -30,7 +30,6 @@ STACK = "bandstand-prod"
 PARAMETERS = {"SenderEmail": "no-reply@example.com"}
 # The resource types of this template that moto 5.2.5's CloudFormation does not create.
 MOTO_LACKS = {
-    "AWS::ApiGateway::Account",
     "AWS::ApiGateway::Stage",
     "AWS::CloudFront::Distribution",
     "AWS::CloudFront::OriginAccessControl",
@@ -59,10 +58,18 @@ class NoManagedPolicies:
         return {}
 
 
-def to_cloudformation(sam: dict[str, Any]) -> dict[str, Any]:
+def to_cloudformation(sam: dict[str, Any], parameters: dict[str, str] | None = None) -> dict[str, Any]:
     template = copy.deepcopy(sam)
-    template["Resources"]["APIHandler"]["Properties"]["CodeUri"] = "s3://artifacts/deployment.zip"
-    values = {**PARAMETERS, "AWS::Region": REGION, "AWS::AccountId": "123456789012", "AWS::Partition": "aws"}
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            resource["Properties"]["CodeUri"] = "s3://artifacts/deployment.zip"
+    values = {
+        **PARAMETERS,
+        **(parameters or {}),
+        "AWS::Region": REGION,
+        "AWS::AccountId": "123456789012",
+        "AWS::Partition": "aws",
+    }
     transformed: dict[str, Any] = transform(template, values, NoManagedPolicies())
     return transformed
 

@@ -182,7 +182,13 @@ def test_policy_covers_mail_signing_key_and_cognito_admin_calls(resources: dict[
     for call in calls:
         action = "cognito-idp:" + "".join(part.title() for part in call.split("_"))
         assert action in granted, f"{call} needs {action} in infra/merge_template.py IAM_COGNITO_ACTIONS"
-    assert len(granted) == len(calls), f"granted but never called: {sorted(granted)} for {sorted(calls)}"
+    # Granted ahead of the code only while the code does not call it yet (then move it).
+    ahead = set(infra.IAM_COGNITO_AHEAD_OF_CODE)
+    called = {"cognito-idp:" + "".join(part.title() for part in c.split("_")) for c in calls}
+    now_called = {a.lower() for a in ahead} & {a.lower() for a in called}
+    assert not now_called, f"the code calls {now_called} now: drop it from IAM_COGNITO_AHEAD_OF_CODE"
+    assert ahead <= granted
+    assert len(granted - ahead) == len(calls), f"granted but never called: {sorted(granted)} for {sorted(calls)}"
     for statement in statements.values():
         assert "*" not in statement["Action"] and statement["Effect"] == "Allow"
 
@@ -225,7 +231,13 @@ def test_domain_records_only_when_given(template: dict[str, Any], resources: dic
 
 def test_alarms_and_log_retention(resources: dict[str, Any]) -> None:
     alarms = {k for k, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
-    assert alarms == {"LambdaErrorsAlarm", "Api5xxAlarm", "UsersTableThrottleAlarm", "AlbumsTableThrottleAlarm"}
+    assert alarms == {
+        "LambdaErrorsAlarm",
+        "LambdaThrottlesAlarm",
+        "Api5xxAlarm",
+        "UsersTableThrottleAlarm",
+        "AlbumsTableThrottleAlarm",
+    }
     for r in resources.values():
         if r["Type"] == "AWS::Logs::LogGroup":
             assert r["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
