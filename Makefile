@@ -30,12 +30,19 @@ $(TOOLS)/.installed: requirements-tools.txt
 	$(TOOLS)/bin/python -m pip install --quiet -r requirements-tools.txt
 	touch $@
 
+# openapi-python-client too, for the generated-client test: `make test` needs it, `make dev` does not.
+CLIENT := .venv-client
+$(CLIENT)/.installed: requirements-client.txt
+	test -x $(CLIENT)/bin/python || $(PYTHON) -m venv $(CLIENT)
+	$(CLIENT)/bin/python -m pip install --quiet -r requirements-client.txt
+	touch $@
+
 deps := $(VENV)/.installed node_modules/.installed $(TOOLS)/.installed
 
 dev: $(deps) ## run API, web app and DynamoDB Local (Ctrl-C stops all)
 	$(PY) -m scripts.devstack
 
-test: $(deps) ## run the tests (PYTEST_ARGS="-k foo" to narrow)
+test: $(deps) $(CLIENT)/.installed ## run the tests (PYTEST_ARGS="-k foo" to narrow)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed ## ruff, ruff format --check, mypy, then bandit (CI runs this before the tests)

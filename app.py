@@ -41,13 +41,18 @@ def route(
     errors: tuple[int, ...] = (),
     paginated: bool = False,
     conditional: bool = False,
+    operation_id: str | None = None,
 ) -> Callable[[Callable[..., Response]], Any]:
     """Declare a route. The view receives `caller` (a Principal) unless auth is "public",
-    `body` (the typed request) when `request` is given, and the path parameters."""
-    operation = Operation(method, path, auth, summary, success, request, response, errors, paginated, conditional)
-    OPERATIONS.add(operation)
+    `body` (the typed request) when `request` is given, and the path parameters. The
+    view's name is the OpenAPI operationId unless `operation_id` is given."""
 
     def decorate(view: Callable[..., Response]) -> Any:
+        name = operation_id or view.__name__
+        OPERATIONS.add(
+            Operation(method, path, auth, summary, name, success, request, response, errors, paginated, conditional)
+        )
+
         @functools.wraps(view)
         def guarded(**params: str) -> Response:
             try:
@@ -124,7 +129,7 @@ def health() -> Response:
     return http.json_response({"status": "ok"})
 
 
-@route("GET", "/openapi.json", auth="public", summary="This document")
+@route("GET", "/openapi.json", auth="public", summary="This document", operation_id="get_openapi")
 def openapi() -> Response:
     from chalicelib.openapi import document
 

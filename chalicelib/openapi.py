@@ -1,6 +1,10 @@
 """The OpenAPI 3.1 document, built from the routes' own declarations (chalicelib.routing):
 request schemas from the validation models the routes parse with, response schemas from
-the TypedDicts in chalicelib.shapes, security from each route's `auth`."""
+the TypedDicts in chalicelib.shapes, security from each route's `auth`.
+
+Generated clients name things after this document: operationIds become functions, tags
+become modules, and every object schema gets a name here (an inline one would come out
+as `GetalbumsResponse200`)."""
 
 from __future__ import annotations
 
@@ -31,6 +35,16 @@ PAGINATION_PARAMS = [
         "description": "The opaque cursor from the previous page's `next`.",
     },
 ]
+# One tag per area of the API, in this order; a generated client makes a module of each.
+TAGS = {
+    "health": "Is the service up",
+    "docs": "This document",
+    "auth": "Registration, sign-in, sessions and password reset",
+    "users": "Profiles",
+    "two_step": "Two-step sign-in: authenticator apps and recovery codes",
+    "albums": "The ranked album catalog",
+}
+OPENAPI_DOCUMENT = "OpenApiDocument"
 IF_MATCH = {
     "name": "If-Match",
     "in": "header",
@@ -86,19 +100,45 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+def area(path: str) -> str:
+    """The tag of a path: its first segment, except that two-step sign-in (`mfa` paths
+    under /auth and /users) is an area of its own and this document is `docs`."""
+    segments = path.strip("/").split("/")
+    if "mfa" in segments:
+        return "two_step"
+    if path == "/openapi.json":
+        return "docs"
+    if segments[0] not in TAGS:
+        raise ValueError(f"{path} belongs to no area of TAGS")
+    return segments[0]
+
+
+def page_name(item: type) -> str:
+    """`AlbumBody` -> `AlbumPage`: the schema of a paginated list of that item."""
+    return item.__name__.removesuffix("Body") + "Page"
+
+
+def page_schema(item: type) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["items", "next"],
+        "properties": {
+            "items": {"type": "array", "items": _ref(item.__name__)},
+            "next": {
+                "type": ["string", "null"],
+                "description": "Send it back as `next` for the following page; null on the last page.",
+            },
+        },
+    }
+
+
 def _operation(op: Operation) -> dict[str, Any]:
     success: dict[str, Any] = {"description": "Success"}
     if op.response is not None:
-        schema: dict[str, Any] = _ref(op.response.__name__)
-        if op.paginated:
-            schema = {
-                "type": "object",
-                "required": ["items", "next"],
-                "properties": {"items": {"type": "array", "items": schema}, "next": {"type": ["string", "null"]}},
-            }
-        success["content"] = {"application/json": {"schema": schema}}
+        name = page_name(op.response) if op.paginated else op.response.__name__
+        success["content"] = {"application/json": {"schema": _ref(name)}}
     elif op.path == "/openapi.json":
-        success["content"] = {"application/json": {"schema": {"type": "object"}}}
+        success["content"] = {"application/json": {"schema": _ref(OPENAPI_DOCUMENT)}}
     responses: dict[str, Any] = {str(op.success): success}
     problem = {"application/problem+json": {"schema": _ref("Problem")}}
     statuses = set(op.errors)
@@ -114,7 +154,8 @@ def _operation(op: Operation) -> dict[str, Any]:
         responses[str(status)] = {"description": "Problem", "content": problem}
     result: dict[str, Any] = {
         "summary": op.summary,
-        "operationId": f"{op.method.lower()}{op.path}",
+        "operationId": op.operation_id,
+        "tags": [area(op.path)],
         "responses": responses,
     }
     params = [
@@ -140,10 +181,15 @@ def _operation(op: Operation) -> dict[str, Any]:
 def document(operations: Iterable[Operation]) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     schemas: dict[str, Any] = {shape.__name__: shape_schema(shape) for shape in shapes.RESPONSE_SHAPES}
+    schemas[OPENAPI_DOCUMENT] = {"type": "object", "description": "An OpenAPI 3.1 document."}
+    used_tags: set[str] = set()
     for op in operations:
         paths.setdefault(op.path, {})[op.method.lower()] = _operation(op)
+        used_tags.add(area(op.path))
         if op.request is not None:
             schemas[op.request.name] = op.request.json_schema()
+        if op.paginated and op.response is not None:
+            schemas[page_name(op.response)] = page_schema(op.response)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -151,6 +197,7 @@ def document(operations: Iterable[Operation]) -> dict[str, Any]:
             "version": "1.0.0",
             "description": "Sign-up service with a ranked album catalog. Errors are RFC 9457 problem documents.",
         },
+        "tags": [{"name": name, "description": text} for name, text in TAGS.items() if name in used_tags],
         "paths": paths,
         "components": {
             "schemas": schemas,

@@ -4,12 +4,16 @@ shapes. app.py's `route()` records one `Operation` per route function and enforc
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from chalicelib.validation import Model
 
 Auth = Literal["public", "user", "admin"]
+
+# operationIds become function and module names in generated clients: snake_case only.
+OPERATION_ID = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 
 
 @dataclass(frozen=True)
@@ -18,6 +22,7 @@ class Operation:
     path: str
     auth: Auth
     summary: str
+    operation_id: str  # the view function's name unless the route names it
     success: int = 200
     request: Model[Any] | None = None
     response: type | None = None  # a TypedDict from chalicelib.shapes
@@ -35,6 +40,10 @@ class OperationTable:
     def add(self, operation: Operation) -> None:
         if any(o.method == operation.method and o.path == operation.path for o in self._operations):
             raise ValueError(f"{operation.method} {operation.path} is declared twice")
+        if not OPERATION_ID.fullmatch(operation.operation_id):
+            raise ValueError(f"operation id {operation.operation_id!r} is not a snake_case identifier")
+        if any(o.operation_id == operation.operation_id for o in self._operations):
+            raise ValueError(f"operation id {operation.operation_id!r} is used twice")
         self._operations.append(operation)
 
     def __iter__(self) -> Any:
