@@ -45,7 +45,10 @@ class Settings:
     equal_time_seconds: float = 0.1
     # The Cognito backend (IDENTITY_BACKEND=cognito); checked when settings are read.
     cognito_user_pool_id: str | None = None
-    cognito_client_id: str | None = None
+    cognito_client_id: str | None = None  # the web client: signs in, issues every token
+    # The sign-up client: the only one that may write `email` (SignUp); it signs no one in.
+    # None: sign up through the web client (a pool made before there were two clients).
+    cognito_signup_client_id: str | None = None
     cognito_endpoint: str | None = None  # a local emulator; None on AWS
 
 
@@ -101,11 +104,13 @@ POOL_ID_RE = re.compile(r"^([a-z]{2}(?:-[a-z]+)+-[0-9])_[0-9A-Za-z]+$")
 CLIENT_ID_RE = re.compile(r"^[0-9a-z]{1,128}$")
 
 
-def _cognito(env: Mapping[str, str], region: str) -> tuple[str, str, str | None]:
-    """Pool id, client id and endpoint, validated now so a misconfigured stage fails at
-    once rather than on the first sign-in."""
+def _cognito(env: Mapping[str, str], region: str) -> tuple[str, str, str | None, str | None]:
+    """Pool id, client id, endpoint and sign-up client id, validated now so a misconfigured
+    stage fails at once rather than on the first sign-in. The clients' secrets are not
+    configuration: the provider reads them from the pool (DescribeUserPoolClient)."""
     pool_id = _required(env, "COGNITO_USER_POOL_ID")
     client_id = _required(env, "COGNITO_CLIENT_ID")
+    signup_client_id = env.get("COGNITO_SIGNUP_CLIENT_ID", "").strip() or None
     endpoint = env.get("COGNITO_ENDPOINT", "").strip() or None
     match = POOL_ID_RE.match(pool_id)
     if not match:
@@ -114,9 +119,11 @@ def _cognito(env: Mapping[str, str], region: str) -> tuple[str, str, str | None]
         raise ConfigError(f"COGNITO_USER_POOL_ID is in {match.group(1)}, but the stage runs in {region}")
     if not CLIENT_ID_RE.match(client_id):
         raise ConfigError("COGNITO_CLIENT_ID must be the app client id (lower-case letters and digits)")
+    if signup_client_id is not None and not CLIENT_ID_RE.match(signup_client_id):
+        raise ConfigError("COGNITO_SIGNUP_CLIENT_ID must be an app client id (lower-case letters and digits)")
     if endpoint is not None and not endpoint.startswith(("http://127.0.0.1:", "http://localhost:")):
         raise ConfigError("COGNITO_ENDPOINT is for a local emulator on 127.0.0.1 only")
-    return pool_id, client_id, endpoint
+    return pool_id, client_id, endpoint, signup_client_id
 
 
 def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
@@ -137,9 +144,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
     identity = _choice(env, "IDENTITY_BACKEND", IDENTITY_BACKENDS, "builtin")
     mailer = _choice(env, "MAILER", MAILERS, "outbox" if stage == "local" else "ses")
-    pool_id = client_id = endpoint = None
+    pool_id = client_id = endpoint = signup_client_id = None
     if identity == "cognito":
-        pool_id, client_id, endpoint = _cognito(env, region)
+        pool_id, client_id, endpoint, signup_client_id = _cognito(env, region)
     origins = tuple(o.strip().rstrip("/") for o in env.get("CORS_ORIGINS", "").split(",") if o.strip())
     return Settings(
         stage=stage,
@@ -160,6 +167,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         equal_time_seconds=_seconds(env, "EQUAL_TIME_SECONDS", 0.1),
         cognito_user_pool_id=pool_id,
         cognito_client_id=client_id,
+        cognito_signup_client_id=signup_client_id,
         cognito_endpoint=endpoint,
     )
 

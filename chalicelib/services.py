@@ -117,6 +117,7 @@ def build_cognito_identity(settings: Settings, dynamodb: Any, clock: Clock | Non
         delivery=codes,
         pool_id=pool,
         client_id=client,
+        signup_client_id=settings.cognito_signup_client_id,
         page_tokens=page_tokens(),
         clock=clock,
     )

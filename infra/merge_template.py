@@ -26,6 +26,7 @@ from typing import Any
 from chalicelib import authorizers
 from chalicelib.cli import stage_environment
 from chalicelib.repository import schema
+from scripts import cognito_emulator
 from scripts.devstack.static_server import content_security_policy
 
 Json = dict[str, Any]
@@ -46,12 +47,15 @@ IAM_DYNAMODB_ACTIONS = (
 # authorized by the app client or the user's token, so they need no statement.
 # Exactly the admin calls of identity/cognito/provider.py (tests/infra checks both ways);
 # SignUp, InitiateAuth and the other public calls need no IAM permission.
+# DescribeUserPoolClient: the app clients' secrets, read once per container (the secrets
+# are in neither the template nor the environment; identity/cognito/app_client.py).
 IAM_COGNITO_ACTIONS = (
     "cognito-idp:AdminAddUserToGroup",
     "cognito-idp:AdminDeleteUser",
     "cognito-idp:AdminGetUser",
     "cognito-idp:AdminUserGlobalSignOut",
     "cognito-idp:AdminSetUserMFAPreference",
+    "cognito-idp:DescribeUserPoolClient",
 )
 # Granted for a change under way (issue 19, two-step sign-in) before the code calls it;
 # tests/infra fails once the code calls it and it is still listed here.
@@ -273,20 +277,26 @@ def cognito_resources() -> Json:
                 },
             },
         },
+        # Two app clients with secrets, the settings of scripts/cognito_emulator.py: only the
+        # function (which reads the secrets) can call SignUp, InitiateAuth, ForgotPassword and
+        # the rest; the web client issues every token and cannot write `email`; the sign-up
+        # client can (SignUp sets it) but has no sign-in flow, so no token of it exists.
+        # Changing GenerateSecret replaces a client: its id changes and tokens of the old
+        # client stop being accepted (users sign in again once).
         "UserPoolClient": {
             "Type": "AWS::Cognito::UserPoolClient",
             "Properties": {
                 "UserPoolId": ref("UserPool"),
                 "ClientName": sub("${AWS::StackName}-web"),
-                "GenerateSecret": False,
-                "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-                "PreventUserExistenceErrors": "ENABLED",
-                "EnableTokenRevocation": True,
-                # API.md: access and ID tokens 60 minutes, refresh tokens 30 days.
-                "AccessTokenValidity": 60,
-                "IdTokenValidity": 60,
-                "RefreshTokenValidity": 30,
-                "TokenValidityUnits": {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"},
+                **cognito_emulator.WEB_CLIENT_SETTINGS,
+            },
+        },
+        "UserPoolSignUpClient": {
+            "Type": "AWS::Cognito::UserPoolClient",
+            "Properties": {
+                "UserPoolId": ref("UserPool"),
+                "ClientName": sub("${AWS::StackName}-signup"),
+                **cognito_emulator.SIGNUP_CLIENT_SETTINGS,
             },
         },
         "AdminGroup": {
@@ -534,6 +544,7 @@ def apihandler_override() -> Json:
                     "ALBUMS_TABLE": ref("AlbumsTable"),
                     "COGNITO_USER_POOL_ID": ref("UserPool"),
                     "COGNITO_CLIENT_ID": ref("UserPoolClient"),
+                    "COGNITO_SIGNUP_CLIENT_ID": ref("UserPoolSignUpClient"),
                     "MAIL_FROM": ref("SenderEmail"),
                     "JWT_SECRET_PARAMETER": ref("SigningKeyParameterName"),
                     "CORS_ORIGINS": WEB_ORIGIN,

@@ -4,7 +4,8 @@ in our own process so that its state survives a restart.
     from scripts.cognito_emulator import start_emulator
     emulator = start_emulator(port=28010, log_file=Path(".local/logs/cognito.log"),
                               state_file=Path(".local/cognito/state.pickle"))
-    env.update(emulator.env)      # COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID, COGNITO_ENDPOINT
+    env.update(emulator.env)      # COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID,
+                                  # COGNITO_SIGNUP_CLIENT_ID, COGNITO_ENDPOINT
     save_env(emulator, Path(".local/cognito.json"))   # for `make admin` in another process
     ...
     emulator.stop()
@@ -13,14 +14,18 @@ in our own process so that its state survives a restart.
 
 `start_emulator` starts `python -m scripts.cognito_emulator serve` on 127.0.0.1:PORT as a
 child process, waits until it answers, finds Bandstand's pool in it (restored from the state
-file) or creates the pool (API.md's password policy), the app client (no secret,
-USER_PASSWORD_AUTH + refresh) and the `admin` group, and returns the variables the API needs.
+file) or creates the pool (API.md's password policy), the two app clients as deployed (see
+create_pool) and the `admin` group, and returns the variables the API needs.
 
 `serve` is moto's WSGI app (what `moto_server` runs) behind scripts/cognito_state.py's
 middleware: after every request that changes cognito-idp state, the state is written to
 the state file (0600; moto keeps passwords in clear, so local use only) before the answer
 goes out, and it is loaded again at start. Pool and client ids, users, groups and refresh
 tokens survive a restart, a SIGKILL included. Without a state file it is in memory only.
+In front of both, `LocalOnly` keeps web pages out: moto answers every origin with CORS
+headers; here a request that carries an Origin (or a cross-site Sec-Fetch-Site), names
+another host than the loopback one, or comes from another address gets 403, and no answer
+carries CORS headers (as DynamoDB Local runs with `-cors` set to an origin that cannot exist).
 
 If the pool had to be created anew while the users table still has users (state file
 deleted, or unreadable after a moto upgrade), call `forget_users(dynamodb, users_table)`:
@@ -50,6 +55,33 @@ from typing import IO, Any
 REGION = "us-east-1"
 POOL_NAME = "bandstand-local"
 CLIENT_NAME = "bandstand-web"
+SIGNUP_CLIENT_NAME = "bandstand-signup"
+# What the deployed clients have (infra/merge_template.py): secrets, token lifetimes, and
+# `email` writable through the sign-up client only.
+TOKEN_SETTINGS: dict[str, Any] = {
+    "PreventUserExistenceErrors": "ENABLED",
+    "EnableTokenRevocation": True,
+    "AccessTokenValidity": 60,
+    "IdTokenValidity": 60,
+    "RefreshTokenValidity": 30,
+    "TokenValidityUnits": {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"},
+}
+WEB_CLIENT_SETTINGS: dict[str, Any] = {
+    "GenerateSecret": True,
+    "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    "ReadAttributes": ["email", "email_verified"],
+    # Cognito reads an absent or empty list as "every standard attribute": one the app
+    # never reads, so an access token can write nothing that matters (no `email`).
+    "WriteAttributes": ["locale"],
+    **TOKEN_SETTINGS,
+}
+SIGNUP_CLIENT_SETTINGS: dict[str, Any] = {
+    "GenerateSecret": True,
+    "ExplicitAuthFlows": ["ALLOW_REFRESH_TOKEN_AUTH"],  # no sign-in flow: it issues no token
+    "ReadAttributes": ["email", "email_verified"],
+    "WriteAttributes": ["email"],  # SignUp sets the address
+    **TOKEN_SETTINGS,
+}
 ADMIN_GROUP = "admin"
 READY_TIMEOUT_SECONDS = 30.0
 HOST = "127.0.0.1"
@@ -61,7 +93,8 @@ def create_pool(cognito: Any) -> tuple[str, str]:
     The same shape as the deployed pool: usernames case-insensitive, email as a plain
     attribute (uniqueness is the app's email claim), minimum length 15 and no composition
     rules (API.md), self sign-up, codes by email, refresh tokens 30 days, access and ID
-    tokens 60 minutes, user existence errors prevented."""
+    tokens 60 minutes, user existence errors prevented; the web client and the sign-up
+    client of the deployed stack (secrets; only the sign-up client may write `email`)."""
     pool = cognito.create_user_pool(
         PoolName=POOL_NAME,
         Policies={
@@ -78,19 +111,10 @@ def create_pool(cognito: Any) -> tuple[str, str]:
         AccountRecoverySetting={"RecoveryMechanisms": [{"Priority": 1, "Name": "verified_email"}]},
         Schema=[{"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True}],
     )["UserPool"]
-    client = cognito.create_user_pool_client(
-        UserPoolId=pool["Id"],
-        ClientName=CLIENT_NAME,
-        GenerateSecret=False,
-        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-        PreventUserExistenceErrors="ENABLED",
-        EnableTokenRevocation=True,
-        AccessTokenValidity=60,
-        IdTokenValidity=60,
-        RefreshTokenValidity=30,
-        TokenValidityUnits={"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"},
-        ReadAttributes=["email", "email_verified"],
-    )["UserPoolClient"]
+    client = cognito.create_user_pool_client(UserPoolId=pool["Id"], ClientName=CLIENT_NAME, **WEB_CLIENT_SETTINGS)[
+        "UserPoolClient"
+    ]
+    cognito.create_user_pool_client(UserPoolId=pool["Id"], ClientName=SIGNUP_CLIENT_NAME, **SIGNUP_CLIENT_SETTINGS)
     cognito.create_group(UserPoolId=pool["Id"], GroupName=ADMIN_GROUP)
     return str(pool["Id"]), str(client["ClientId"])
 
@@ -105,6 +129,12 @@ def find_pool(cognito: Any) -> tuple[str, str] | None:
             if client["ClientName"] == CLIENT_NAME:
                 return str(pool["Id"]), str(client["ClientId"])
     return None
+
+
+def signup_client_id(cognito: Any, pool_id: str) -> str | None:
+    """The sign-up client of Bandstand's pool; None for a pool made before it existed."""
+    clients = cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]
+    return next((str(c["ClientId"]) for c in clients if c["ClientName"] == SIGNUP_CLIENT_NAME), None)
 
 
 def cognito_client(endpoint: str, region: str = REGION) -> Any:
@@ -130,11 +160,13 @@ def ensure_pool(endpoint: str, region: str = REGION) -> tuple[str, str, bool]:
 
 
 def emulator_env(endpoint: str, pool_id: str, client_id: str, region: str = REGION) -> dict[str, str]:
-    """What the API process needs to use the emulator's pool."""
+    """What the API process needs to use the emulator's pool (asks it for the sign-up client)."""
+    signup = signup_client_id(cognito_client(endpoint, region), pool_id)
     return {
         "IDENTITY_BACKEND": "cognito",
         "COGNITO_USER_POOL_ID": pool_id,
         "COGNITO_CLIENT_ID": client_id,
+        **({"COGNITO_SIGNUP_CLIENT_ID": signup} if signup else {}),
         "COGNITO_ENDPOINT": endpoint,
         "AWS_REGION": region,
     }
@@ -279,6 +311,38 @@ def _load_or_set_aside(app: Any, state_file: Path) -> None:
     print(f"cognito emulator: {where} {state_file}", flush=True)
 
 
+LOOPBACK_ADDRESSES = ("127.0.0.1", "::1")
+
+
+class LocalOnly:
+    """WSGI middleware: only local programs (boto3, urllib: no Origin header) reach moto.
+    A browser sends Origin on every cross-origin request and on POSTs, so a page on any
+    site (or one that rebinds its DNS name to 127.0.0.1: then the Host is its name) gets
+    403 and reads nothing; no answer carries CORS headers, so none can be read by a page."""
+
+    def __init__(self, app: Any, port: int) -> None:
+        self._app = app
+        self._hosts = {f"{HOST}:{port}", f"localhost:{port}"}
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        refused = (
+            environ.get("HTTP_ORIGIN") is not None
+            or environ.get("HTTP_SEC_FETCH_SITE", "none") not in ("none", "same-origin")
+            or environ.get("HTTP_HOST", "") not in self._hosts
+            or environ.get("REMOTE_ADDR", "") not in LOOPBACK_ADDRESSES
+        )
+        if refused:
+            body = b'{"message": "The local Cognito emulator answers local programs only."}'
+            start_response("403 Forbidden", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+
+        def without_cors(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            kept = [(k, v) for k, v in headers if not k.lower().startswith("access-control-")]
+            return start_response(status, kept, exc_info) if exc_info else start_response(status, kept)
+
+        return self._app(environ, without_cors)
+
+
 def serve(port: int, state_file: Path | None) -> int:
     """Serve moto's app on 127.0.0.1:`port` until SIGTERM or Ctrl-C; with a state file,
     every change is on disk before it is acknowledged."""
@@ -296,6 +360,7 @@ def serve(port: int, state_file: Path | None) -> int:
         app = DurableCognito(app, state_file)
         _load_or_set_aside(app, state_file)
         lock = app.lock
+    app = LocalOnly(app, port)
     server = make_server(HOST, port, app, threaded=True, request_handler=MotoRequestHandler)
     _exit_on_sigterm(lock)
     try:

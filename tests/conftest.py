@@ -117,6 +117,7 @@ def _install_pool(monkeypatch: pytest.MonkeyPatch) -> None:
     pool = make_pool()
     monkeypatch.setenv("COGNITO_USER_POOL_ID", pool.pool_id)
     monkeypatch.setenv("COGNITO_CLIENT_ID", pool.client_id)
+    monkeypatch.setenv("COGNITO_SIGNUP_CLIENT_ID", pool.signup_client_id)
     monkeypatch.delenv("COGNITO_ENDPOINT", raising=False)
     monkeypatch.setattr(jwks, "fetch_json", fetch_through_moto)
     services.reset()

@@ -6,6 +6,8 @@ the credentials, which live in Cognito:
                               sub (bound at confirmation), the sign-out cut-off, and mirrors
                               of the pool's status and groups (written after Cognito accepted
                               the change)
+                              and, while a reset is under way, its marker (reset_digest,
+                              reset_until_ms: see begin_reset)
   EMAIL#<email lower> / EMAIL the email claim (Cognito has no unique, case-insensitive
                               email that still lets people sign in by username)
 Reads, the list, full name, groups, the cut-off and deletion are the builtin repository's
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
-from chalicelib.repository.dynamo import Item, n, s
+from chalicelib.repository.dynamo import Item, error_code, get_n, get_s, n, s
 from chalicelib.repository.users import USERS_LIST_KEY, UserRepository, email_key, raise_if_taken, user_key
 
 
@@ -66,4 +68,48 @@ class CognitoUserRepository(UserRepository):
             "SET #status = :confirmed, #sub = :sub",
             {":confirmed": s("CONFIRMED"), ":sub": s(sub)},
             names={"#status": "status", "#sub": "sub"},
+        )
+
+    def begin_reset(self, username: str, digest: str, until_ms: int, now_ms: int) -> bool:
+        """Mark a reset under way with this code (its digest) until `until_ms`, right before
+        ConfirmForgotPassword, in one UpdateItem. True when the same code's marker was there
+        already and still fresh: an earlier request with this code reached Cognito moments
+        ago, so an ExpiredCodeException now means that request used the code (a retry
+        after a fault). False for a first try, or when the record is gone."""
+        try:
+            response = self._db.update_item(
+                TableName=self._table,
+                Key=user_key(username),
+                UpdateExpression="SET reset_digest = :d, reset_until_ms = :u",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":d": s(digest), ":u": n(until_ms)},
+                ReturnValues="ALL_OLD",  # UPDATED_OLD may omit an attribute set to its own value
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        old = response.get("Attributes", {})
+        return get_s(old, "reset_digest") == digest and get_n(old, "reset_until_ms") > now_ms
+
+    def abandon_reset(self, username: str, digest: str) -> None:
+        """Remove this code's marker when Cognito refused the code (it was not used)."""
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=user_key(username),
+                UpdateExpression="REMOVE reset_digest, reset_until_ms",
+                ConditionExpression="reset_digest = :d",
+                ExpressionAttributeValues={":d": s(digest)},
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":  # another code's marker now
+                raise
+
+    def finish_reset(self, username: str, cutoff_ms: int) -> None:
+        """The reset's sign-out cut-off, and the marker gone, in one UpdateItem."""
+        self._update(
+            username,
+            "SET tokens_valid_after_ms = :c REMOVE reset_digest, reset_until_ms",
+            {":c": n(cutoff_ms)},
         )

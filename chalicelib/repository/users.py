@@ -26,6 +26,7 @@ from chalicelib.repository.schema import TTL_ATTRIBUTE, USERS_GSI
 
 PROFILE = "PROFILE"
 USERS_LIST_KEY = "USER"
+HELD = "HELD"  # the status of a username held for a sign-up with a taken address
 
 
 def raise_if_taken(exc: ClientError) -> None:
@@ -56,7 +57,7 @@ class UserRecord:
     sub: str
     email: str
     password_hash: str
-    status: str  # UNCONFIRMED | CONFIRMED
+    status: str  # UNCONFIRMED | CONFIRMED | HELD (see UserRepository.hold)
     created_ms: int
     full_name: str | None = None
     groups: tuple[str, ...] = ()
@@ -66,6 +67,10 @@ class UserRecord:
     @property
     def confirmed(self) -> bool:
         return self.status == "CONFIRMED"
+
+    @property
+    def held(self) -> bool:
+        return self.status == HELD
 
 
 @dataclass(frozen=True)
@@ -223,6 +228,27 @@ class UserRepository:
             )
         except ClientError as exc:
             raise_if_taken(exc)
+            raise
+
+    def hold(self, username: str, created_ms: int, unusable_hash: str) -> None:
+        """Hold a username for a sign-up whose address is taken (API.md: held exactly as a
+        fresh sign-up holds it): a record with status HELD, no email, no email claim, no
+        code, a password hash no password matches, and not in the users list. It cannot
+        sign in or be confirmed; a sign-up with the name answers 409 as for any account.
+        UsernameTaken when the name was taken meanwhile."""
+        item: Item = {
+            **user_key(username),
+            "username": s(username),
+            "email": s(""),
+            "password_hash": s(unusable_hash),
+            "status": s(HELD),
+            "created_ms": n(created_ms),
+        }
+        try:
+            self._db.put_item(TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                raise UsernameTaken() from exc
             raise
 
     def _update(

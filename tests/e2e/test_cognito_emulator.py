@@ -21,6 +21,7 @@ import boto3
 import pytest
 
 from chalicelib import cli, services
+from chalicelib.identity.cognito.app_client import AppClient
 from scripts import devstack
 from scripts.cognito_emulator import Emulator, cognito_client, forget_users, load_env, save_env, start_emulator
 from tests.support.api import STRONG_PASSWORD, Api
@@ -165,8 +166,12 @@ def test_a_killed_emulator_restarts_with_its_users(tmp_path: Path) -> None:
         assert not second.created
         assert (second.pool_id, second.client_id) == (first.pool_id, first.client_id)
         assert "AccessToken" in sign_in(second, "kim")
+        # The client's secret survives too: moto checks SECRET_HASH on a refresh.
+        client = AppClient(cognito_client(second.endpoint), second.pool_id, second.client_id)
         refreshed = cognito_client(second.endpoint).initiate_auth(
-            ClientId=second.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": refresh_token}
+            ClientId=second.client_id,
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters=client.auth_parameters("kim", REFRESH_TOKEN=refresh_token),
         )
         assert "AccessToken" in refreshed["AuthenticationResult"]
         # the JWKS the API verifies tokens with is served as before (moto's fixed key)

@@ -78,6 +78,8 @@ def test_calls_per_route(api, calls):
     new_password = "quiet mountain river stone"
     reset = api.post("/auth/reset-password", {"username": "alice", "code": reset_code, "new_password": new_password})
     record("POST /auth/reset-password", reset, 200)
+    again_body = {"username": "alice", "code": reset_code, "new_password": "another quiet mountain"}
+    record("POST /auth/reset-password (used code)", api.post("/auth/reset-password", again_body), 400)
     fresh = api.post("/auth/login", {"username": "alice", "password": new_password}).json["access_token"]
     calls.take()
     record("POST /auth/logout", api.post("/auth/logout", token=fresh), 204)
@@ -99,8 +101,14 @@ def test_calls_per_route(api, calls):
 
 AUTH = ["dynamodb:GetItem"]  # authenticate: the record (cut-off, groups); the token is verified locally
 EXPECTED = {
-    "POST /auth/register": ["dynamodb:TransactWriteItems", "cognito:SignUp"],
-    "POST /auth/register (taken email)": ["dynamodb:TransactWriteItems", "cognito:InitiateAuth"],
+    # DescribeUserPoolClient: once per container and app client, for its secret (SECRET_HASH).
+    "POST /auth/register": ["dynamodb:TransactWriteItems", "cognito:DescribeUserPoolClient", "cognito:SignUp"],
+    "POST /auth/register (taken email)": [
+        "dynamodb:TransactWriteItems",
+        "cognito:DescribeUserPoolClient",  # the web client's, for the InitiateAuth
+        "cognito:InitiateAuth",  # the cost of a SignUp
+        "dynamodb:PutItem",  # the username held, as a fresh sign-up holds it
+    ],
     "POST /auth/resend-code": [THROTTLE, "dynamodb:GetItem"],  # moto: no ResendConfirmationCode (AWS: +1 call)
     "POST /auth/confirm": [
         "dynamodb:GetItem",
@@ -122,9 +130,16 @@ EXPECTED = {
     "POST /auth/forgot-password": [THROTTLE, "dynamodb:GetItem", "cognito:ForgotPassword"],
     "POST /auth/reset-password": [
         "dynamodb:GetItem",
+        "dynamodb:UpdateItem",  # the reset's marker: how a retry after a fault is recognised
         "cognito:ConfirmForgotPassword",
-        "cognito:AdminUserGlobalSignOut",  # the pool first: a fault on the cut-off leaves the tables as they were
+        "cognito:AdminUserGlobalSignOut",  # the pool first: a fault on the cut-off leaves the marker
+        "dynamodb:UpdateItem",  # the cut-off, the marker removed
+    ],
+    "POST /auth/reset-password (used code)": [
+        "dynamodb:GetItem",
         "dynamodb:UpdateItem",
+        "cognito:ConfirmForgotPassword",
+        "dynamodb:UpdateItem",  # the marker removed; never a sign-in, never a sign-out
     ],
     "POST /auth/logout": [*AUTH, "dynamodb:UpdateItem", "cognito:AdminUserGlobalSignOut"],
     "DELETE /users/me": [*AUTH, "cognito:AdminDeleteUser", "dynamodb:TransactWriteItems"],

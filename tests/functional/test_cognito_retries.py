@@ -4,9 +4,10 @@ on the write is a 503, and what the pool already did is finished later, never un
 - confirm: ConfirmSignUp, then the mirror (status and the pool's `sub`). A retry finishes
   the mirror even though Cognito refuses to confirm a confirmed user; so does the first
   signed-in request, if the person signs in instead of retrying.
-- reset-password: ConfirmForgotPassword, AdminUserGlobalSignOut, then the cut-off. A
-  retry with the used code finishes the reset when the new password signs in; a used code
-  with another password changes nothing.
+- reset-password: a marker of the reset (the code's digest), ConfirmForgotPassword,
+  AdminUserGlobalSignOut, then the cut-off (which removes the marker). A retry with the same
+  code while the marker stands finishes the reset; it never signs in. A used code with
+  another password changes nothing.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def test_a_reset_retried_after_its_cut_off_failed_finishes_and_ends_the_old_sess
     old = api.signup("erin")
     assert api.post("/auth/forgot-password", {"username": "erin"}).status == 202
     body = {"username": "erin", "code": api.code_for("erin@example.com", "reset"), "new_password": NEW_PASSWORD}
-    fail_from(aws, 1)  # the GetItem passes; the cut-off write after the pool's sign-out fails
+    fail_from(aws, 2)  # the GetItem and the marker pass; the cut-off write after the pool's sign-out fails
     assert_problem(api.post("/auth/reset-password", body), 503, "service_unavailable")
     services.install(dynamodb=aws)
     # The pool has signed erin out already: the refresh token is dead before the retry.

@@ -109,15 +109,19 @@ def create_cognito(resources: dict[str, Any]) -> dict[str, Any]:
         Schema=pool["Schema"],
         MfaConfiguration=pool["MfaConfiguration"],
     )["UserPool"]
-    client = {k: v for k, v in resources["UserPoolClient"]["Properties"].items() if k not in {"UserPoolId"}}
-    client["ClientName"] = f"{STACK}-web"
-    client_id = idp.create_user_pool_client(UserPoolId=created["Id"], **client)["UserPoolClient"]["ClientId"]
+    client_ids = {}
+    for logical_id, suffix in (("UserPoolClient", "web"), ("UserPoolSignUpClient", "signup")):
+        client = {k: v for k, v in resources[logical_id]["Properties"].items() if k not in {"UserPoolId"}}
+        client["ClientName"] = f"{STACK}-{suffix}"
+        made = idp.create_user_pool_client(UserPoolId=created["Id"], **client)["UserPoolClient"]
+        client_ids[logical_id] = made["ClientId"]
     group = resources["AdminGroup"]["Properties"]
     idp.create_group(UserPoolId=created["Id"], GroupName=group["GroupName"], Description=group["Description"])
     return {
         ref("UserPool"): created["Id"],
         get_att("UserPool", "Arn"): created["Arn"],
-        ref("UserPoolClient"): client_id,
+        ref("UserPoolClient"): client_ids["UserPoolClient"],
+        ref("UserPoolSignUpClient"): client_ids["UserPoolSignUpClient"],
     }
 
 
@@ -259,13 +263,22 @@ def test_pool_client_and_group_on_moto(stack: dict[str, Any]) -> None:
     assert policy["MinimumLength"] == 15 and not policy["RequireSymbols"] and not policy["RequireUppercase"]
     assert pool["DeletionProtection"] == "ACTIVE"
     assert pool["AutoVerifiedAttributes"] == ["email"]
-    (client,) = idp.list_user_pool_clients(UserPoolId=stack["pool_id"])["UserPoolClients"]
-    described = idp.describe_user_pool_client(UserPoolId=stack["pool_id"], ClientId=client["ClientId"])
-    details = described["UserPoolClient"]
-    assert "ClientSecret" not in details
-    assert details["PreventUserExistenceErrors"] == "ENABLED"
-    assert set(details["ExplicitAuthFlows"]) == {"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
-    assert details["AccessTokenValidity"] == 60 and details["RefreshTokenValidity"] == 30
+    clients = idp.list_user_pool_clients(UserPoolId=stack["pool_id"])["UserPoolClients"]
+    by_name = {
+        c["ClientName"].rsplit("-", 1)[1]: idp.describe_user_pool_client(
+            UserPoolId=stack["pool_id"], ClientId=c["ClientId"]
+        )["UserPoolClient"]
+        for c in clients
+    }
+    assert sorted(by_name) == ["signup", "web"]
+    for details in by_name.values():
+        assert details["ClientSecret"]  # issue 16: only the function (which reads it) can call the pool
+        assert details["PreventUserExistenceErrors"] == "ENABLED"
+        assert details["AccessTokenValidity"] == 60 and details["RefreshTokenValidity"] == 30
+    web, signup = by_name["web"], by_name["signup"]
+    assert set(web["ExplicitAuthFlows"]) == {"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+    assert "email" not in web["WriteAttributes"] and web["WriteAttributes"]  # empty would mean "all"
+    assert signup["ExplicitAuthFlows"] == ["ALLOW_REFRESH_TOKEN_AUTH"] and signup["WriteAttributes"] == ["email"]
     assert idp.get_group(UserPoolId=stack["pool_id"], GroupName="admin")["Group"]["GroupName"] == "admin"
 
 

@@ -60,12 +60,18 @@ def test_user_pool_follows_the_api_contract(resources: dict[str, Any]) -> None:
     assert pool["DeletionProtection"] == "ACTIVE"
     assert pool["UsernameConfiguration"] == {"CaseSensitive": False}
     client = resources["UserPoolClient"]["Properties"]
-    assert client["GenerateSecret"] is False
+    signup = resources["UserPoolSignUpClient"]["Properties"]
+    # Issue 16: secrets on both clients (only the function can call the pool); `email` is
+    # writable through the sign-up client only, which has no sign-in flow.
+    assert client["GenerateSecret"] is True and signup["GenerateSecret"] is True
     assert sorted(client["ExplicitAuthFlows"]) == ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_PASSWORD_AUTH"]
-    assert client["PreventUserExistenceErrors"] == "ENABLED"
-    # API.md: access and ID tokens 60 minutes, refresh tokens 30 days.
-    assert (client["AccessTokenValidity"], client["IdTokenValidity"], client["RefreshTokenValidity"]) == (60, 60, 30)
-    assert client["TokenValidityUnits"] == {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"}
+    assert client["WriteAttributes"] and "email" not in client["WriteAttributes"]
+    assert signup["ExplicitAuthFlows"] == ["ALLOW_REFRESH_TOKEN_AUTH"] and signup["WriteAttributes"] == ["email"]
+    for each in (client, signup):
+        assert each["PreventUserExistenceErrors"] == "ENABLED"
+        # API.md: access and ID tokens 60 minutes, refresh tokens 30 days.
+        assert (each["AccessTokenValidity"], each["IdTokenValidity"], each["RefreshTokenValidity"]) == (60, 60, 30)
+        assert each["TokenValidityUnits"] == {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"}
     assert resources["AdminGroup"]["Properties"]["GroupName"] == "admin"
 
 
@@ -178,6 +184,8 @@ def test_policy_covers_mail_signing_key_and_cognito_admin_calls(resources: dict[
     for path in cognito_dir.rglob("*.py"):
         calls |= {m for m in BOTO_CALL.findall(path.read_text(encoding="utf-8")) if m.startswith("admin_")}
         calls |= {m for m in BOTO_CALL.findall(path.read_text(encoding="utf-8")) if m == "list_users"}
+        # The app clients' secrets (identity/cognito/app_client.py).
+        calls |= {m for m in BOTO_CALL.findall(path.read_text(encoding="utf-8")) if m == "describe_user_pool_client"}
     granted = set(statements["UserPool"]["Action"])
     for call in calls:
         action = "cognito-idp:" + "".join(part.title() for part in call.split("_"))

@@ -6,21 +6,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from scripts.cognito_emulator import create_pool
+from scripts.cognito_emulator import create_pool, signup_client_id
 
 
 @dataclass(frozen=True)
 class Pool:
     pool_id: str
-    client_id: str
+    client_id: str  # the web client
+    signup_client_id: str
 
 
 def make_pool(region: str = "us-east-1") -> Pool:
-    """Under mock_aws: the pool (API.md's password policy), the app client and `admin`."""
+    """Under mock_aws: the pool (API.md's password policy), the two app clients with the
+    emulator's (and the deployed stack's) settings, and `admin`."""
     import boto3
 
-    pool_id, client_id = create_pool(boto3.client("cognito-idp", region_name=region))
-    return Pool(pool_id, client_id)
+    cognito = boto3.client("cognito-idp", region_name=region)
+    pool_id, client_id = create_pool(cognito)
+    signup = signup_client_id(cognito, pool_id)
+    assert signup is not None
+    return Pool(pool_id, client_id, signup)
 
 
 def fetch_through_moto(url: str) -> dict[str, Any]:

@@ -3,6 +3,7 @@ as the builtin backend into the outbox."""
 
 from __future__ import annotations
 
+from chalicelib.identity.cognito.app_client import AppClient, secret_hash
 from chalicelib.identity.cognito.delivery import MOTO_CODE_HEADER, OutboxDelivery, PoolDelivery, Recipient
 from chalicelib.mail import code_message
 
@@ -33,7 +34,7 @@ def test_sign_up_and_resend_mail_the_builtin_text_with_a_six_digit_code():
     inbox = Inbox()
     delivery = OutboxDelivery(inbox, "http://127.0.0.1:8080")
     delivery.sign_up_sent(ANA, {})
-    delivery.resend_confirmation(object(), "client", ANA)  # moto has no ResendConfirmationCode
+    delivery.resend_confirmation(object(), AppClient(object(), "us-east-1_x", "client"), ANA)  # moto: no resend
     for to, subject, body, kind in inbox.sent:
         code = body.split("verification code is ")[1][:6]
         assert code.isdigit() and kind == "confirm" and to == ANA.email
@@ -55,9 +56,13 @@ def test_the_pool_mails_itself_and_resend_is_the_cognito_call():
         def resend_confirmation_code(self, **kwargs):
             calls.append(kwargs)
 
+        def describe_user_pool_client(self, **kwargs):
+            return {"UserPoolClient": {"ClientId": "client0", "ClientSecret": "s3cret"}}
+
     pool = PoolDelivery()
     pool.sign_up_sent(ANA, {})
     pool.reset_sent(ANA, {})
-    pool.resend_confirmation(Cognito(), "client0", ANA)
-    assert calls == [{"ClientId": "client0", "Username": "ana"}]
+    pool.resend_confirmation(Cognito(), AppClient(Cognito(), "us-east-1_unit", "client0"), ANA)
+    expected_hash = secret_hash("s3cret", "client0", "ana")  # the app client has a secret: SECRET_HASH goes along
+    assert calls == [{"ClientId": "client0", "SecretHash": expected_hash, "Username": "ana"}]
     assert pool.code_for_pool("reset", "123456") == "123456"

@@ -10,7 +10,7 @@ import pytest
 from moto import mock_aws
 
 from scripts import cognito_state
-from scripts.cognito_emulator import CLIENT_NAME, create_pool, find_pool
+from scripts.cognito_emulator import CLIENT_NAME, SIGNUP_CLIENT_NAME, create_pool, find_pool
 
 TARGET = "AWSCognitoIdentityProviderService."
 
@@ -58,6 +58,6 @@ def test_a_pool_with_its_signing_key_survives_save_and_load(tmp_path: Path) -> N
         assert find_pool(cognito) == (pool_id, client_id)
         assert cognito.admin_get_user(UserPoolId=pool_id, Username="lee")["Username"] == "lee"
         clients = cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=10)["UserPoolClients"]
-        assert [c["ClientName"] for c in clients] == [CLIENT_NAME]
+        assert sorted(c["ClientName"] for c in clients) == sorted([CLIENT_NAME, SIGNUP_CLIENT_NAME])
     assert not list(tmp_path.glob("*.tmp"))
     assert not cognito_state.load(tmp_path / "missing.pickle")

@@ -23,6 +23,7 @@ from dataclasses import replace
 from chalicelib.clock import Clock, SystemClock
 from chalicelib.errors import (
     AlreadyConfirmed,
+    EmailTaken,
     ExpiredCode,
     InvalidCode,
     InvalidCredentials,
@@ -48,6 +49,17 @@ REFRESH_TOKEN_RE = re.compile(rf"^({USERNAME_PATTERN})\.([A-Za-z0-9_-]{{43}})$")
 
 def to_profile(user: UserRecord) -> Profile:
     return Profile(user.username, user.email, user.full_name, user.status, user.groups, user.created_ms)
+
+
+_unusable: list[str] = []
+
+
+def _unusable_hash(hasher: PasswordHasher) -> str:
+    """A hash of a random secret nobody knows, made once per container (one argon2 hash,
+    not one per held name): a held username's record carries it, so no password matches."""
+    if not _unusable:
+        _unusable.append(hasher.hash(secrets.token_urlsafe(32)))
+    return _unusable[0]
 
 
 def _digest(secret: str) -> str:
@@ -95,7 +107,13 @@ class BuiltinIdentityProvider:
             tokens_valid_after_ms=now,
             code=stored,
         )
-        self._users.create(user)
+        try:
+            self._users.create(user)
+        except EmailTaken:
+            # Hold the username exactly as a fresh sign-up holds it (a repeat answers 409
+            # either way), without the address: UsernameTaken if a twin took the name.
+            self._users.hold(request.username, now, _unusable_hash(self._hasher))
+            raise
         self._send_code(user, code, "confirm")
         log.info("user registered", extra={"user_sub": user.sub})
         return to_profile(user)
@@ -176,13 +194,13 @@ class BuiltinIdentityProvider:
     def reset_password(
         self, username_or_email: str, code: str, new_password: str, password_check: PasswordCheck
     ) -> None:
+        # The code first: a wrong, used or expired code answers the same whatever the new
+        # password is, so the answer cannot depend on the account's names; only the holder
+        # of the right code learns which rule the password breaks (the code stays valid).
         user = self._find(username_or_email)
-        if user is None:
-            password_check(username_or_email.strip().lower(), None)
-        else:
-            password_check(user.username, user.email)
         stored = self._check_code(user, "reset", code)
         assert user is not None
+        password_check(user.username, user.email)
         new_hash = self._hasher.hash(new_password)
         if not self._users.reset_password(user.username, new_hash, self._clock.now_ms(), stored.digest):
             raise InvalidCode()
@@ -222,7 +240,8 @@ class BuiltinIdentityProvider:
         name = name.lower()
         if not USERNAME_RE.fullmatch(name):
             return None  # can't exist; skip the read
-        return self._users.get(name)
+        user = self._users.get(name)
+        return None if user is None or user.held else user  # a held name has no account
 
     def _find_guarded(self, username_or_email: str, guard: SessionGuard) -> UserRecord | None:
         """`_find` with the guard's record read in the same round trip and admitted before

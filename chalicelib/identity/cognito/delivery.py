@@ -24,6 +24,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from chalicelib.identity.cognito.app_client import AppClient
 from chalicelib.mail import Mailer, code_message
 
 log = logging.getLogger("bandstand.identity")
@@ -47,7 +48,7 @@ class CodeDelivery(Protocol):
     def sign_up_sent(self, to: Recipient, response: dict[str, Any]) -> None:
         """After SignUp succeeded (the pool sent or would have sent a code)."""
 
-    def resend_confirmation(self, cognito: Any, client_id: str, to: Recipient) -> None:
+    def resend_confirmation(self, cognito: Any, client: AppClient, to: Recipient) -> None:
         """Send a new confirmation code (ClientError from Cognito propagates)."""
 
     def reset_sent(self, to: Recipient, response: dict[str, Any]) -> None:
@@ -63,8 +64,8 @@ class PoolDelivery:
     def sign_up_sent(self, to: Recipient, response: dict[str, Any]) -> None:
         return None
 
-    def resend_confirmation(self, cognito: Any, client_id: str, to: Recipient) -> None:
-        cognito.resend_confirmation_code(ClientId=client_id, Username=to.username)
+    def resend_confirmation(self, cognito: Any, client: AppClient, to: Recipient) -> None:
+        cognito.resend_confirmation_code(**client.call_args(to.username), Username=to.username)
 
     def reset_sent(self, to: Recipient, response: dict[str, Any]) -> None:
         return None
@@ -83,7 +84,7 @@ class OutboxDelivery:
     def sign_up_sent(self, to: Recipient, response: dict[str, Any]) -> None:
         self._send(to, "confirm", _random_code())
 
-    def resend_confirmation(self, cognito: Any, client_id: str, to: Recipient) -> None:
+    def resend_confirmation(self, cognito: Any, client: AppClient, to: Recipient) -> None:
         self._send(to, "confirm", _random_code())
 
     def reset_sent(self, to: Recipient, response: dict[str, Any]) -> None:

@@ -7,11 +7,19 @@ REFETCH_INTERVAL_SECONDS, so a flood of made-up `kid`s cannot turn into a flood 
 fetches. The algorithm is pinned to RS256: `alg: none`, HS256 (with the public key as the
 "secret") and any other algorithm are refused before a key is looked up. The signature is
 checked by rs256.py (pure Python: no `cryptography` in the Lambda package), the claims here.
+
+When the first fetch fails (the pool's endpoint down or slow), the failure is remembered:
+requests within the back-off answer 503 with Retry-After at once instead of each waiting
+FETCH_TIMEOUT_SECONDS for a fetch that will likely fail too. The back-off starts at
+BACKOFF_FIRST_SECONDS and doubles with each failed fetch up to BACKOFF_MAX_SECONDS; a
+success forgets it. Fetches are made under the lock, so a burst of requests makes one.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import math
 import threading
 import time
 import urllib.request
@@ -19,14 +27,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.errors import InvalidToken
+from chalicelib.errors import InvalidToken, ServiceUnavailable
 from chalicelib.identity.cognito import rs256
+
+log = logging.getLogger("bandstand.identity")
 
 ALGORITHM = "RS256"
 ACCESS = "access"  # the token_use of access tokens (ID tokens say "id")
 LEEWAY_SECONDS = 5  # clock skew between Cognito and Lambda
 REFETCH_INTERVAL_SECONDS = 60.0
 FETCH_TIMEOUT_SECONDS = 3.0
+BACKOFF_FIRST_SECONDS = 1.0
+BACKOFF_MAX_SECONDS = 30.0
 MAX_TOKEN_CHARS = 8192  # Cognito tokens are a few KB; bigger input is not worth parsing
 
 
@@ -66,13 +78,15 @@ class KeySet:
         self._keys: dict[str, rs256.RsaPublicKey] | None = None
         self._refetched_at = -float("inf")
         self._lock = threading.Lock()
+        self._failures = 0  # failed first fetches in a row
+        self._retry_at = -float("inf")  # no first fetch before this (monotonic seconds)
         self.fetches = 0  # for tests and the report
 
     def key(self, kid: str) -> rs256.RsaPublicKey:
         """The public key for `kid`; InvalidToken when the pool has no such key."""
         with self._lock:
             if self._keys is None:
-                self._load()
+                self._first_load()
             elif kid not in self._keys and self._may_refetch():
                 # Only refetches for unknown kids are rate-limited: a key rotated
                 # right after the first fetch is still found at once.
@@ -83,6 +97,27 @@ class KeySet:
         if found is None:
             raise InvalidToken()
         return found
+
+    def _first_load(self) -> None:
+        """Load the keys, or raise ServiceUnavailable: at once while backing off after a
+        failed fetch, else after one more failed fetch (which lengthens the back-off)."""
+        now = self._monotonic()
+        if now < self._retry_at:
+            raise self._unavailable(self._retry_at - now)
+        try:
+            self._load()
+        except RuntimeError:
+            self._failures += 1
+            wait = min(BACKOFF_FIRST_SECONDS * 2 ** (self._failures - 1), BACKOFF_MAX_SECONDS)
+            self._retry_at = self._monotonic() + wait
+            log.warning("signing keys not loaded", extra={"failures": self._failures, "retry_in": wait})
+            raise self._unavailable(wait) from None
+        self._failures = 0
+        self._retry_at = -float("inf")
+
+    @staticmethod
+    def _unavailable(seconds: float) -> ServiceUnavailable:
+        return ServiceUnavailable(max(1, math.ceil(seconds)), "Sign-in is briefly unavailable. Try again shortly.")
 
     def _may_refetch(self) -> bool:
         return self._monotonic() - self._refetched_at >= self._interval

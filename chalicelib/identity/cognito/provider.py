@@ -2,8 +2,9 @@
 
 Cognito calls and DynamoDB round trips per operation (tests/functional/test_cognito_calls.py
 counts them):
-  register        TransactWriteItems (record + email claim) + SignUp (a taken address:
-                  the failed TransactWriteItems + an InitiateAuth of the same cost)
+  register        TransactWriteItems (record + email claim) + SignUp on the sign-up client
+                  (a taken address: the failed TransactWriteItems + an InitiateAuth of the
+                  same cost + PutItem holding the username)
                   [+ TransactWriteItems undoing the claim when Cognito refuses]
   confirm         GetItem + ConfirmSignUp + AdminGetUser (the pool's sub) + UpdateItem
                   (status mirror and sub)
@@ -13,9 +14,10 @@ counts them):
   refresh         InitiateAuth
   logout          UpdateItem (cut-off) + AdminUserGlobalSignOut
   forgot_password GetItem (+GetItem by email) + ForgotPassword
-  reset_password  GetItem (+GetItem by email) + ConfirmForgotPassword
-                  + AdminUserGlobalSignOut + UpdateItem (cut-off)
-                  (a retry after a fault on the cut-off: + InitiateAuth with the new password)
+  reset_password  GetItem (+GetItem by email) + UpdateItem (the reset's marker)
+                  + ConfirmForgotPassword + AdminUserGlobalSignOut + UpdateItem (cut-off,
+                  marker removed); a refused code: ... + ConfirmForgotPassword + UpdateItem
+                  (marker removed). Never a sign-in.
   authenticate    GetItem (cut-off, status, sub and groups); the token is verified locally
                   (+AdminGetUser + UpdateItem once, if a confirm's mirror write had failed)
   get_profile     GetItem
@@ -23,6 +25,13 @@ counts them):
   delete_user     AdminDeleteUser + TransactWriteItems (record + claim)
   list_users      Query (GSI, oldest first)
   add_to_group    AdminAddUserToGroup + UpdateItem (groups mirror)
+  (once per container and app client: DescribeUserPoolClient, for the client's secret)
+
+The pool is reachable only through the app: its app clients have secrets (app_client.py)
+and every call that names a client carries SECRET_HASH. Two clients: the web client signs
+people in and issues every token, and may not write `email` (an access token cannot
+rewrite the pool's address); the sign-up client may write `email` (SignUp needs it) but
+allows no sign-in flow, so it issues no token that could use that right.
 
 Sign-out: Cognito's GlobalSignOut revokes refresh tokens, but API Gateway's Cognito
 authorizer (and a JWKS check) keeps accepting access tokens until they expire. So the
@@ -40,6 +49,7 @@ has no order (the contract says oldest first) and at most 60 per page (the contr
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import time
@@ -59,9 +69,11 @@ from chalicelib.errors import (
     InvalidToken,
     NotFound,
     TooManyRequests,
+    ValidationError,
 )
 from chalicelib.identity import PasswordCheck, Principal, Profile, ProfilePage, Registration, SessionGuard, TokenSet
 from chalicelib.identity.cognito import errors as cognito_errors
+from chalicelib.identity.cognito.app_client import AppClient
 from chalicelib.identity.cognito.delivery import CodeDelivery, Recipient
 from chalicelib.identity.cognito.errors import translate
 from chalicelib.identity.cognito.jwks import AccessTokenVerifier
@@ -71,6 +83,25 @@ from chalicelib.repository.users import UserRecord
 from chalicelib.validation import USERNAME_RE
 
 log = logging.getLogger("bandstand.identity")
+
+# A refresh token the app hands out is "<username>:<the pool's refresh token>": the secret
+# hash of REFRESH_TOKEN_AUTH needs the username, and the pool's token (an encrypted JWT)
+# does not tell it. Usernames hold no ":"; a wrong name only fails Cognito's check.
+REFRESH_SEPARATOR = ":"
+# How long a reset's marker lets a retry with the same code finish the sign-out.
+RESET_RETRY_SECONDS = 120
+
+
+def _code_digest(username: str, code: str) -> str:
+    # The marker only has to recognise the same code from the same user for two minutes; a
+    # six-digit code's digest hides nothing from someone who can read the table, so it is
+    # removed as soon as the code is refused, and the code is single-use at Cognito.
+    return hashlib.sha256(f"{username}\n{code}".encode()).hexdigest()
+
+
+def _typed_names(typed: str) -> tuple[str, str | None]:
+    """The names a reset request itself gives: the username typed, or the address typed."""
+    return (typed.lower(), typed) if "@" in typed else (typed.lower(), None)
 
 
 def to_profile(user: UserRecord) -> Profile:
@@ -91,6 +122,7 @@ class CognitoIdentityProvider:
         pool_id: str,
         client_id: str,
         page_tokens: PageTokens,
+        signup_client_id: str | None = None,
         clock: Clock | None = None,
         wall_time: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
@@ -101,6 +133,8 @@ class CognitoIdentityProvider:
         self._delivery = delivery
         self._pool = pool_id
         self._client = client_id
+        self._web = AppClient(cognito, pool_id, client_id)
+        self._signup = AppClient(cognito, pool_id, signup_client_id) if signup_client_id else self._web
         self._pages = page_tokens
         self._clock = clock or SystemClock()  # profile times (tests move it)
         self._wall = wall_time  # token times: Cognito stamps `iat` with the real clock
@@ -120,12 +154,16 @@ class CognitoIdentityProvider:
             # A fresh sign-up makes a Cognito round trip (SignUp); so does this one, so the
             # taken address does not answer sooner (API.md: same timing).
             self._burn(request.email, request.password)
+            # And holds the username as a fresh sign-up does (a repeat answers 409 either
+            # way): a record without email or claim, and no pool user, so it can never
+            # sign in or be confirmed. UsernameTaken if a twin took the name meanwhile.
+            self._users.hold(request.username, now, "")
             raise
         # The claim is the route's only DynamoDB call: a fault on it changes nothing, and
         # nothing after SignUp can fail halfway (the pool's `sub` is bound at confirm).
         try:
             response = self._cognito.sign_up(
-                ClientId=self._client,
+                **self._signup.call_args(request.username),
                 Username=request.username,
                 Password=request.password,
                 UserAttributes=[{"Name": "email", "Value": request.email}],
@@ -144,13 +182,13 @@ class CognitoIdentityProvider:
 
     def confirm(self, username: str, code: str) -> Profile:
         user = self._users.get(username.strip().lower())
-        if user is None:
+        if user is None or user.held:
             raise InvalidCode()
         if user.confirmed:
             raise AlreadyConfirmed()
         try:
             self._cognito.confirm_sign_up(
-                ClientId=self._client,
+                **self._web.call_args(user.username),
                 Username=user.username,
                 ConfirmationCode=self._delivery.code_for_pool("confirm", code),
             )
@@ -170,7 +208,7 @@ class CognitoIdentityProvider:
         if user is None or user.confirmed:
             return  # the same 202 either way: no enumeration
         try:
-            self._delivery.resend_confirmation(self._cognito, self._client, _recipient(user))
+            self._delivery.resend_confirmation(self._cognito, self._web, _recipient(user))
         except ClientError as exc:
             # Whatever Cognito says (confirmed meanwhile, its own per-user code limit), the
             # answer stays the 202 an unknown name gets: a 429 or 400 here would show that
@@ -189,7 +227,7 @@ class CognitoIdentityProvider:
             response = self._cognito.initiate_auth(
                 ClientId=self._client,
                 AuthFlow="USER_PASSWORD_AUTH",
-                AuthParameters={"USERNAME": username, "PASSWORD": password},
+                AuthParameters=self._web.auth_parameters(username, USERNAME=username, PASSWORD=password),
             )
         except ClientError as exc:
             raise translate(exc, cognito_errors.SIGN_IN) from None
@@ -197,14 +235,19 @@ class CognitoIdentityProvider:
         if not result:
             # A challenge (a new password required, MFA): not part of this API.
             raise Forbidden("This account cannot sign in here; reset its password.", code="password_reset_required")
-        return TokenSet(result["IdToken"], result["AccessToken"], int(result["ExpiresIn"]), result.get("RefreshToken"))
+        pool_refresh = result.get("RefreshToken")
+        refresh = f"{username}{REFRESH_SEPARATOR}{pool_refresh}" if pool_refresh else None
+        return TokenSet(result["IdToken"], result["AccessToken"], int(result["ExpiresIn"]), refresh)
 
     def refresh(self, refresh_token: str) -> TokenSet:
+        username, separator, pool_token = refresh_token.partition(REFRESH_SEPARATOR)
+        if not separator or not pool_token or not USERNAME_RE.fullmatch(username):
+            raise InvalidToken()
         try:
             response = self._cognito.initiate_auth(
                 ClientId=self._client,
                 AuthFlow="REFRESH_TOKEN_AUTH",
-                AuthParameters={"REFRESH_TOKEN": refresh_token},
+                AuthParameters=self._web.auth_parameters(username, REFRESH_TOKEN=pool_token),
             )
         except ClientError as exc:
             raise translate(exc, cognito_errors.REFRESH_AUTH) from None
@@ -239,7 +282,7 @@ class CognitoIdentityProvider:
         if user is None or not user.confirmed:
             return
         try:
-            response = self._cognito.forgot_password(ClientId=self._client, Username=user.username)
+            response = self._cognito.forgot_password(**self._web.call_args(user.username), Username=user.username)
         except ClientError as exc:
             # The same 202 as for an unknown name, whatever Cognito says (see resend_code).
             log.warning("reset code not sent", extra={"reason": cognito_errors.error_code(exc)})
@@ -249,32 +292,50 @@ class CognitoIdentityProvider:
     def reset_password(
         self, username_or_email: str, code: str, new_password: str, password_check: PasswordCheck
     ) -> None:
-        user = self._find(username_or_email)
+        typed = username_or_email.strip()
+        # Cognito checks the code in ConfirmForgotPassword, which also sets the password, so
+        # the app's password rules (blocklist, the account's names) must pass before the
+        # code is known to be right. For a wrong code, the answer must not depend on
+        # whether the account exists, nor on what its record holds:
+        # 1. the rules against what the request itself says (length, blocklist, the name
+        #    typed): validation_error for a known and an unknown identifier alike;
+        # 2. an unknown identifier: invalid_code;
+        # 3. the rules against the account's own names (the username, the address's local
+        #    part): a password that breaks them gets invalid_code, what an unknown
+        #    identifier gets for that same request, and nothing is set. The rightful owner
+        #    (who has the code) is told the code failed rather than the rule; the cost of
+        #    the alternative, an answer that tells a stranger the account's address, is
+        #    worse. Without step 3 the pool would take a password the contract forbids.
+        password_check(*_typed_names(typed))
+        user = self._find(typed)
         if user is None:
-            password_check(username_or_email.strip().lower(), None)
             raise InvalidCode()
-        password_check(user.username, user.email)
+        try:
+            password_check(user.username, user.email)
+        except ValidationError:
+            raise InvalidCode() from None
+        digest = _code_digest(user.username, code)
+        now_ms = math.floor(self._wall() * 1000)
+        retry = self._users.begin_reset(user.username, digest, now_ms + RESET_RETRY_SECONDS * 1000, now_ms)
         try:
             self._cognito.confirm_forgot_password(
-                ClientId=self._client,
+                **self._web.call_args(user.username),
                 Username=user.username,
                 ConfirmationCode=self._delivery.code_for_pool("reset", code),
                 Password=new_password,
             )
         except ClientError as exc:
-            # A retry after a fault on the cut-off write below: the first try used the code
-            # up (ExpiredCodeException) and set the password. The reset did happen if the
-            # new password signs in; then finish it. A wrong code ends no session unless
-            # its sender knows the password, who could sign in and sign out anyway; see
-            # docs/cognito-backend.md, "When a DynamoDB write fails after Cognito changed".
-            if cognito_errors.error_code(exc) != "ExpiredCodeException" or not self._signs_in(
-                user.username, new_password
-            ):
+            # A retry after a fault on the sign-out below: a request with this very code
+            # marked the reset moments ago and Cognito now says the code is used, so that
+            # request set the password; finish its sign-out. Anything else is a refused
+            # code: the marker goes, nobody is signed in or out. See docs/cognito-backend.md.
+            if not (retry and cognito_errors.error_code(exc) == "ExpiredCodeException"):
+                self._users.abandon_reset(user.username, digest)
                 raise translate(exc, cognito_errors.RESET, field="new_password") from None
             log.info("password reset finished on retry")
         # Cognito keeps the old sessions alive after a reset; the contract ends them. The
         # pool first: a fault on the cut-off write then leaves the refresh tokens revoked
-        # and the tables as they were (503), and the retry above finishes.
+        # and the marker in place (503), and the retry above finishes.
         self._end_sessions(user.username, pool_first=True)
 
     # -- profiles ----------------------------------------------------------------------
@@ -322,8 +383,10 @@ class CognitoIdentityProvider:
         return name if USERNAME_RE.fullmatch(name) else None
 
     def _find(self, username_or_email: str) -> UserRecord | None:
+        """The account, if any: a held username (see register) is none."""
         username = self._sign_in_name(username_or_email)
-        return self._users.get(username) if username else None
+        user = self._users.get(username) if username else None
+        return None if user is None or user.held else user
 
     def _end_sessions(self, username: str, *, pool_first: bool = False) -> None:
         """Refuse every access token issued up to now (the cut-off, whole seconds), and
@@ -332,7 +395,9 @@ class CognitoIdentityProvider:
         cutoff = math.floor(self._wall()) + 1
         if pool_first:
             self._sign_out_everywhere(username)
-        self._users.revoke_sessions(username, cutoff * 1000)
+            self._users.finish_reset(username, cutoff * 1000)
+        else:
+            self._users.revoke_sessions(username, cutoff * 1000)
         if not pool_first:
             self._sign_out_everywhere(username)
         # Return once the cut-off second has begun: a token issued after the answer is
@@ -366,27 +431,15 @@ class CognitoIdentityProvider:
             return None
         return sub
 
-    def _signs_in(self, username: str, password: str) -> bool:
-        """Whether the pool takes this password now (the tokens it issues are revoked by
-        the sign-out that follows)."""
-        try:
-            response = self._cognito.initiate_auth(
-                ClientId=self._client,
-                AuthFlow="USER_PASSWORD_AUTH",
-                AuthParameters={"USERNAME": username, "PASSWORD": password},
-            )
-        except ClientError:
-            return False
-        return bool(response.get("AuthenticationResult"))
-
     def _burn(self, name: str, password: str) -> None:
         """Sign in as a name no account can have (usernames hold no @), so an address
         without an account costs the same Cognito round trip as one with an account."""
         try:
+            burnt = name.strip().lower()
             self._cognito.initiate_auth(
                 ClientId=self._client,
                 AuthFlow="USER_PASSWORD_AUTH",
-                AuthParameters={"USERNAME": name.strip().lower(), "PASSWORD": password},
+                AuthParameters=self._web.auth_parameters(burnt, USERNAME=burnt, PASSWORD=password),
             )
         except ClientError as exc:
             error = translate(exc, cognito_errors.SIGN_IN)
