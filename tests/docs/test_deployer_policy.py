@@ -150,3 +150,17 @@ def test_the_policy_is_scoped_to_bandstand_names_where_the_service_allows_it() -
             assert "bandstand-" in resource, (sid, resource)
     assert by_sid["SigningKey"]["Resource"] == "arn:aws:ssm:*:*:parameter/bandstand/*"
     assert not any(a.lower().startswith("iam:") for a in as_list(by_sid["ReadOnlyAccountChecks"]["Action"]))
+
+
+def test_the_policy_grants_the_admin_calls_of_aws_admin_and_smoke() -> None:
+    # make aws-admin writes the pool's group (chalicelib/cli.py through the Cognito provider);
+    # make smoke POOL=... confirms its user as an admin (scripts/smoke.py).
+    texts = [ROOT / "scripts" / "smoke.py", ROOT / "chalicelib" / "identity" / "cognito" / "provider.py"]
+    calls = {
+        m
+        for path in texts
+        for m in re.findall(r"\.(admin_add_user_to_group|admin_confirm_sign_up)\(", path.read_text())
+    }
+    assert calls == {"admin_add_user_to_group", "admin_confirm_sign_up"}
+    missing = sorted(f"cognito-idp:{camel(c)}" for c in calls if not is_granted(f"cognito-idp:{camel(c)}"))
+    assert not missing, f"add to docs/deployer-policy.json: {missing}"
