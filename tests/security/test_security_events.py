@@ -98,7 +98,7 @@ def test_every_security_event_is_logged_without_the_identifier(api, clock, captu
 
     assert [(e["id_hash"], e["failures"]) for e in named("sign-in failed")] == [(alice, n) for n in range(1, 6)]
     assert [(e["id_hash"], e["failures"], e["retry_after"]) for e in named("lockout started")] == [(alice, 5, 1)]
-    assert [(e["id_hash"], e["user_sub"]) for e in named("sign-in succeeded")] == [(alice, sub)] * 4  # signup signs in too
+    assert [(e["id_hash"], e["user_sub"]) for e in named("sign-in succeeded")] == [(alice, sub)] * 4
     assert [e["id_hash"] for e in named("reset requested")] == [identifier_hash("alice@example.com")]
     assert [(e["id_hash"], e["purpose"]) for e in named("code wrong")] == [(alice, "reset")] + [(ghost, "reset")] * 20
     assert [(e["id_hash"], e["retry_after"]) for e in named("code cap reached")] == [(ghost, 24 * 3600)]
