@@ -267,7 +267,13 @@ class Accounts:
 
     def _give_back(self, tries: list[CodeTry]) -> None:
         for taken in tries:
-            self._codes.give_back(taken)
+            try:
+                self._codes.give_back(taken)
+            except Exception:
+                # DynamoDB unavailable: the try stays counted (failing closed), and the
+                # answer stays what the code check did (a confirmation that happened is
+                # not a 503).
+                log.warning("code try not given back")
 
     @contextmanager
     def _mail_slot(self, kind: str, username_or_email: str) -> Iterator[None]:
