@@ -14,5 +14,6 @@ import unicodedata
 def normal_form(typed: str) -> str:
     """NFKC, then case-folded; NFKC once more, since folding can leave a decomposed
     sequence, so that the form of a form is itself (stored keys match re-typed ones)."""
-    folded = unicodedata.normalize("NFKC", typed.strip()).casefold()
-    return unicodedata.normalize("NFKC", folded)
+    folded = unicodedata.normalize("NFKC", typed).casefold()
+    # Stripped last: NFKC can turn a character into a space and a combining mark.
+    return unicodedata.normalize("NFKC", folded).strip()
