@@ -3,14 +3,32 @@
 - the password policy (length, blocklist, no own names), before any backend sees it;
 - accounts cannot be discovered by email: a sign-up with a taken address answers like a
   fresh one and mails the owner a notice instead;
-- sign-in lockout per identifier as typed, known or not (1 s doubling to 15 min after 5
-  failures), counted with conditional writes so parallel tries cannot slip through;
+- every identifier is taken in its one normal form (chalicelib.identifiers);
+- sign-in lockout per identifier, known or not (1 s doubling to 15 min after 5
+  failures): each try is taken by a conditional write BEFORE the password is checked, so
+  parallel tries check at most 5 passwords (repository/attempts.py);
+- a daily cap of 20 wrong codes per identifier for every code check (confirmation, reset,
+  and two-step sign-in through `checking_code`), taken the same way before the code is
+  looked at; an account's username and email share it;
 - one resend-code / forgot-password mail per identifier every 30 s;
-- answers for known and unknown identifiers take the same time.
+- answers for known and unknown identifiers take the same time;
+- every security event is logged (chalicelib.logs.security_event), never a name.
+
+DynamoDB round trips this layer adds, on top of the backend's (the backends list theirs):
+  login            the try: 1 conditional UpdateItem (+1 per write lost to a parallel
+                   try); a success deletes the streak (in the builtin session's
+                   transaction, else 1 DeleteItem)
+  confirm, reset   the code cap: 1 PutItem (no window open) or 1 failed PutItem + 1 ADD;
+                   by email +1 GetItem (the claim: the account's username is capped too,
+                   one more try taken); a right code gives its try back (1 write each)
+  resend, forgot   the mail slot: 1 conditional PutItem
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import logging
 import math
 import time
@@ -19,17 +37,34 @@ from contextlib import contextmanager
 
 from chalicelib import password_policy
 from chalicelib.clock import Clock, SystemClock
-from chalicelib.errors import EmailTaken, Forbidden, InvalidCredentials, Throttled, TooManyRequests
+from chalicelib.errors import (
+    AlreadyConfirmed,
+    EmailTaken,
+    ExpiredCode,
+    Forbidden,
+    InvalidCode,
+    InvalidCredentials,
+    Throttled,
+    TooManyRequests,
+    UserNotConfirmed,
+    ValidationError,
+)
+from chalicelib.identifiers import normal_form
 from chalicelib.identity import IdentityProvider, Principal, Profile, ProfilePage, Registration, TokenSet
+from chalicelib.logs import security_event
 from chalicelib.mail import Mailer
-from chalicelib.repository.attempts import AttemptRepository, LockState
+from chalicelib.repository.attempts import AttemptRepository, CodeTry, LockState
 
 log = logging.getLogger("bandstand.accounts")
 
 LOCK_AFTER_FAILURES = 5
 LOCK_MAX_SECONDS = 15 * 60
 MAIL_INTERVAL_SECONDS = 30
-COUNT_ATTEMPTS = 20  # conditional-write retries when parallel failures race
+# A code check that ended in one of these looked at the code and found it wrong (or dead):
+# the try it took stays counted. Any other outcome gives it back.
+WRONG_CODE = (InvalidCode, ExpiredCode, TooManyRequests)
+# Outcomes that say the code was right, or was never looked at.
+CODE_NOT_WRONG = (AlreadyConfirmed, ValidationError)
 
 
 def lock_seconds(failures: int) -> int:
@@ -40,8 +75,22 @@ def lock_seconds(failures: int) -> int:
 
 
 def identifier_of(typed: str) -> str:
-    """What failures and throttles are counted against: the name as typed, lower-cased."""
-    return typed.strip().lower()
+    """What failures, throttles and the code cap are counted against: the name as typed,
+    in its normal form (NFKC, case-folded), so no spelling variant has a count of its own."""
+    return normal_form(typed)
+
+
+def _sub_of(tokens: TokenSet) -> str | None:
+    """The `sub` of tokens this request was just issued, for the sign-in event only: the
+    ID token came from the backend itself (our signer, or Cognito over TLS), so its
+    payload is read without a signature check; nothing is decided on it."""
+    try:
+        payload = tokens.id_token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError, binascii.Error):
+        return None
+    sub = claims.get("sub") if isinstance(claims, dict) else None
+    return sub if isinstance(sub, str) else None
 
 
 class Accounts:
@@ -58,6 +107,7 @@ class Accounts:
     ) -> None:
         self.identity = identity
         self._attempts = attempts
+        self._codes = attempts.code_cap()
         self._mailer = mailer
         self._web = web_base_url.rstrip("/")
         self._floor = equal_time_seconds
@@ -81,7 +131,8 @@ class Accounts:
                 return Profile(request.username, request.email, request.full_name, "UNCONFIRMED", (), now)
 
     def confirm(self, username: str, code: str) -> Profile:
-        return self.identity.confirm(username, code)
+        with self.checking_code("confirm", username):
+            return self.identity.confirm(username, code)
 
     def resend_code(self, username_or_email: str) -> None:
         with self._equal_time(), self._mail_slot("resend", username_or_email):
@@ -91,16 +142,20 @@ class Accounts:
 
     def login(self, username_or_email: str, password: str) -> TokenSet:
         key = identifier_of(username_or_email)
-        # The backend reads the lockout record with the user (or on its own when it has no
-        # such read) and refuses before the password is checked, as a read here would.
-        guard = self._attempts.guard(key, self._refuse_if_locked)
+        # The backend has the guard take the try (a conditional write, with the record it
+        # reads with the user or blind) before the password is checked.
+        guard = self._attempts.guard(key, self._refuse_if_locked, lock_seconds, self._clock)
         try:
             tokens = self.identity.login(username_or_email, password, guard)
         except InvalidCredentials:
-            self._count_failure(key, guard.seen)
+            self._failed_sign_in(key, guard.taken)
             raise
-        if guard.seen.failures and not guard.cleared:
-            self._attempts.clear(key)  # a success resets the streak (a backend without a session write)
+        except UserNotConfirmed:
+            self._attempts.clear(key)  # the right password: the streak ends, as on a success
+            raise
+        if not guard.cleared:
+            self._attempts.clear(key)  # a backend without a session write
+        security_event("sign-in succeeded", identifier=key, sub=_sub_of(tokens))
         return tokens
 
     def refresh(self, refresh_token: str) -> TokenSet:
@@ -108,6 +163,7 @@ class Accounts:
 
     def logout(self, principal: Principal) -> None:
         self.identity.logout(principal)
+        security_event("sign-out", sub=principal.sub)
 
     def authenticate(self, access_token: str) -> Principal:
         return self.identity.authenticate(access_token)
@@ -117,12 +173,37 @@ class Accounts:
     def forgot_password(self, username_or_email: str) -> None:
         with self._equal_time(), self._mail_slot("reset", username_or_email):
             self.identity.forgot_password(username_or_email)
+        security_event("reset requested", identifier=username_or_email)
 
     def reset_password(self, username_or_email: str, code: str, new_password: str) -> None:
         def check(username: str, email: str | None) -> None:
             password_policy.require_acceptable(new_password, username, email, field="new_password")
 
-        self.identity.reset_password(username_or_email, code, new_password, check)
+        with self.checking_code("reset", username_or_email):
+            self.identity.reset_password(username_or_email, code, new_password, check)
+        security_event("password reset", identifier=username_or_email)
+
+    @contextmanager
+    def checking_code(self, purpose: str, username_or_email: str) -> Iterator[None]:
+        """Run the block, which checks a code of `purpose` for this name, under the daily
+        code cap: a wrong code is counted before the block runs (refused with 429 past the
+        cap, the right code included) and given back unless the block found it wrong.
+        By email, the account's username is capped too: its two names share one cap.
+        Two-step sign-in checks its codes through this as well."""
+        tries = self._take_code_tries(purpose, username_or_email)
+        try:
+            yield
+        except WRONG_CODE:
+            security_event("code wrong", identifier=username_or_email, purpose=purpose)
+            for taken in tries:
+                if taken.wrong >= self._codes.limit:
+                    retry = math.ceil((taken.window_end_ms - self._clock.now_ms()) / 1000)
+                    security_event("code cap reached", identifier=taken.identifier, purpose=purpose, retry_after=retry)
+            raise
+        except CODE_NOT_WRONG:
+            self._give_back(tries)
+            raise
+        self._give_back(tries)
 
     # -- profiles --------------------------------------------------------------------
 
@@ -132,7 +213,7 @@ class Accounts:
     def view_user(self, principal: Principal, username: str) -> Profile:
         """A profile is visible to its owner and to admins; others get 403 (not 404, so the
         answer does not depend on whether the name exists)."""
-        name = username.lower()
+        name = normal_form(username)
         if name != principal.username and not principal.is_admin:
             raise Forbidden("You can only view your own profile.")
         return self.identity.get_profile(name)
@@ -142,12 +223,13 @@ class Accounts:
 
     def delete(self, principal: Principal) -> None:
         self.identity.delete_user(principal)
+        security_event("account deleted", sub=principal.sub)
 
     def list_users(self, limit: int, page_token: str | None) -> ProfilePage:
         return self.identity.list_users(limit, page_token)
 
     def grant(self, username: str, group: str) -> None:
-        self.identity.add_to_group(username.lower(), group)
+        self.identity.add_to_group(normal_form(username), group)
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -156,20 +238,42 @@ class Accounts:
         if state.locked_until_ms > now:
             raise TooManyRequests(math.ceil((state.locked_until_ms - now) / 1000))
 
-    def _count_failure(self, key: str, state: LockState) -> None:
-        """One more failure for `key`. Each counted failure is one conditional write on
-        top of the count it saw, so of N parallel wrong tries exactly the first five are
-        401s; the rest find the lock when they re-read and get 429."""
-        for _ in range(COUNT_ATTEMPTS):
-            now = self._clock.now_ms()
-            failures = state.failures + 1
-            lock = lock_seconds(failures)
-            if self._attempts.record_failure(key, state, now + lock * 1000 if lock else 0, now):
-                log.info("sign-in failed", extra={"failures": failures})
-                return
-            state = self._attempts.lock_state(key)
-            self._refuse_if_locked(state)
-        raise TooManyRequests(1)
+    def _failed_sign_in(self, key: str, taken: LockState | None) -> None:
+        """The try was counted before the password was checked: only the events are left."""
+        failures = taken.failures if taken else 0
+        security_event("sign-in failed", identifier=key, failures=failures)
+        if taken is not None and taken.locked_until_ms:
+            seconds = math.ceil((taken.locked_until_ms - self._clock.now_ms()) / 1000)
+            security_event("lockout started", identifier=key, failures=failures, retry_after=max(1, seconds))
+
+    def _take_code_tries(self, purpose: str, username_or_email: str) -> list[CodeTry]:
+        """One try per name the check is capped under: the account's username (known when
+        the address has a claim) and the name as typed."""
+        typed = identifier_of(username_or_email)
+        names = [typed]
+        if "@" in typed:
+            owner = self._attempts.owner_of(typed)
+            if owner and owner != typed:
+                names.insert(0, owner)
+        tries: list[CodeTry] = []
+        try:
+            for name in names:
+                tries.append(self._codes.check(name, self._clock.now_ms()))
+        except TooManyRequests:
+            self._give_back(tries)  # refused without a look at the code: nothing counts
+            security_event("code refused", identifier=typed, purpose=purpose)
+            raise
+        return tries
+
+    def _give_back(self, tries: list[CodeTry]) -> None:
+        for taken in tries:
+            try:
+                self._codes.give_back(taken)
+            except Exception:
+                # DynamoDB unavailable: the try stays counted (failing closed), and the
+                # answer stays what the code check did (a confirmation that happened is
+                # not a 503).
+                log.warning("code try not given back")
 
     @contextmanager
     def _mail_slot(self, kind: str, username_or_email: str) -> Iterator[None]:

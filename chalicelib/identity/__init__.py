@@ -64,21 +64,24 @@ class Registration:
 
 
 class SessionGuard(Protocol):
-    """A precondition of the layer above (the sign-in lockout) that a backend checks inside
-    the round trips it makes anyway, so it costs no request of its own. The backend knows
-    only this shape, not what the record means.
+    """A precondition of the layer above (the sign-in lockout) that a backend meets inside
+    the round trips it makes anyway. The backend knows only this shape, not what the
+    record means.
 
-    A backend that reads the user from DynamoDB reads `key` in the same request and hands
-    the item to `admit`; one that does not calls `check` before it verifies the password.
-    A backend that stores the session in DynamoDB adds `session_writes()` to that write."""
+    Before it checks the password, the backend has the guard take the try, a conditional
+    write that refuses (TooManyRequests) once the limit is reached: a backend that reads
+    the user from DynamoDB reads `key` in the same request and hands the item to `admit`;
+    one that does not calls `check`. So parallel sign-ins are ordered by those writes,
+    and no more passwords are checked than the limit allows. A backend that stores the
+    session in DynamoDB adds `session_writes()` to that write (a success ends the streak)."""
 
     key: dict[str, Any]
 
     def admit(self, item: dict[str, Any] | None) -> None:
-        """The guard's record as read (None: absent); raises (TooManyRequests) to refuse."""
+        """Take the try on top of the guard's record as read (None: absent); raises to refuse."""
 
     def check(self) -> None:
-        """Read the record on its own (one GetItem) and admit it."""
+        """Take the try without a read (one conditional write; raises to refuse)."""
 
     def session_writes(self) -> list[dict[str, Any]]:
         """TransactWriteItems entries to store atomically with a new session."""
@@ -103,8 +106,8 @@ class IdentityProvider(Protocol):
 
     def login(self, username_or_email: str, password: str, guard: SessionGuard) -> TokenSet:
         """InvalidCredentials (same for unknown and wrong), UserNotConfirmed only with the
-        right password. Lockout is the caller's: `guard` is admitted before the password
-        is checked, and its writes go with the session's."""
+        right password. Lockout is the caller's: `guard` takes the try (admit or check)
+        before the password is checked, and its writes go with the session's."""
 
     def refresh(self, refresh_token: str) -> TokenSet: ...
 

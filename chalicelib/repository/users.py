@@ -9,6 +9,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.errors import EmailTaken, NotFound, UsernameTaken
+from chalicelib.identifiers import normal_form
 from chalicelib.identity.builtin.codes import StoredCode
 from chalicelib.repository.dynamo import (
     Item,
@@ -46,7 +47,9 @@ def user_key(username: str) -> Item:
 
 
 def email_key(email: str) -> Item:
-    return {"pk": s(f"EMAIL#{email.casefold()}"), "sk": s("EMAIL")}
+    # One normal form for uniqueness as for every other rule. Claims written before it
+    # (casefold() only) are the same key for every address that NFKC leaves alone (ASCII).
+    return {"pk": s(f"EMAIL#{normal_form(email)}"), "sk": s("EMAIL")}
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,9 @@ class Route:
     # Keys (pk prefixes) a failed request may leave behind by design, and why.
     leftovers: tuple[str, ...] = ()
     done: tuple[int, ...] = field(default=(200,))
+    # The route's last call is best effort (a code check giving back its try under the
+    # daily cap): a fault there leaves the try counted and the answer unchanged.
+    best_effort_last: bool = False
 
 
 ROUTES: dict[str, Route] = {
@@ -73,16 +76,33 @@ ROUTES: dict[str, Route] = {
         lambda w: {"username": "dave", "email": "dave@example.com", "password": STRONG_PASSWORD},
         done=(201,),
     ),
-    "confirm": Route("POST", lambda w: "/auth/confirm", lambda w: {"username": "carol", "code": w.pending_code}),
+    # Issue 16: a code check takes its try under the daily code cap, and a sign-in its try
+    # under the lockout, BEFORE the code or password is looked at; a request that fails
+    # after that leaves its try counted (CODES#, LOGIN#): failing closed, as a limit must.
+    "confirm": Route(
+        "POST",
+        lambda w: "/auth/confirm",
+        lambda w: {"username": "carol", "code": w.pending_code},
+        leftovers=("CODES#",),
+        best_effort_last=True,
+    ),
     # The 30 s mail slot is taken before the mail and given back when the request fails
     # (test_a_failed_mail_request_gives_its_slot_back); here DynamoDB stays down, so the
     # give-back fails too and the slot stays until it expires: the retry is a 429.
     "resend-code": Route(
         "POST", lambda w: "/auth/resend-code", lambda w: {"username": "carol"}, leftovers=("MAIL#",), done=(202, 429)
     ),
-    "login": Route("POST", lambda w: "/auth/login", lambda w: {"username": "bob", "password": STRONG_PASSWORD}),
+    "login": Route(
+        "POST",
+        lambda w: "/auth/login",
+        lambda w: {"username": "bob", "password": STRONG_PASSWORD},
+        leftovers=("LOGIN#",),
+    ),
     "login-by-email": Route(
-        "POST", lambda w: "/auth/login", lambda w: {"username": "bob@example.com", "password": STRONG_PASSWORD}
+        "POST",
+        lambda w: "/auth/login",
+        lambda w: {"username": "bob@example.com", "password": STRONG_PASSWORD},
+        leftovers=("LOGIN#",),
     ),
     "refresh": Route("POST", lambda w: "/auth/refresh", lambda w: {"refresh_token": w.refresh}),
     "logout": Route("POST", lambda w: "/auth/logout", token=lambda w: w.user, done=(204,)),
@@ -97,6 +117,8 @@ ROUTES: dict[str, Route] = {
         "POST",
         lambda w: "/auth/reset-password",
         lambda w: {"username": "bob", "code": w.reset_code, "new_password": NEW_PASSWORD},
+        leftovers=("CODES#",),
+        best_effort_last=True,
     ),
     "get-me": Route("GET", lambda w: "/users/me", token=lambda w: w.user),
     "patch-me": Route("PATCH", lambda w: "/users/me", lambda w: {"full_name": "Bob B."}, lambda w: w.user),
@@ -148,7 +170,8 @@ def test_a_fault_at_any_call_is_a_503_and_leaves_the_tables_as_they_were(name, w
         services.install(dynamodb=faulty)
         reply = send(world, route)
         services.install(dynamodb=aws)
-        if not faulty.failed:  # the route got through before the fault started
+        last_only = route.best_effort_last and fail_from == len(faulty.calls) - 1 and reply.status != 503
+        if not faulty.failed or last_only:  # the route got through before the fault started
             assert reply.status in route.done, (name, fail_from, reply.status, reply.raw[:300])
             break
         case = (name, error, "fault from call", fail_from, faulty.calls)

@@ -35,7 +35,20 @@ def calls(api: Any) -> Iterator[Calls]:
     yield recorder
 
 
-ATTEMPT_READ = "dynamodb:GetItem"  # the lockout state of the identifier (accounts layer)
+# The sign-in try (accounts layer), taken before Cognito sees the password: one
+# conditional write without a read, which, when a streak exists, fails and hands back the
+# record, and a second write counts on top of it. A success (or 403 user_not_confirmed)
+# clears it with one DeleteItem. Issue 16: before, the lock was only read (GetItem) and a
+# failure counted after the check, so parallel sign-ins all reached Cognito; the rule
+# ("an attempt is counted before the password is checked") costs a success one call more
+# (the write before, the delete after, instead of one read), a failure one call less.
+TRY = "dynamodb:UpdateItem"
+CLEAR = "dynamodb:DeleteItem"
+# The daily code cap (accounts layer): the check's try, taken before the code is looked at
+# (a PutItem opening the day's window), and given back when the code was right (the
+# window only this try used is deleted): two calls more on confirm and reset (issue 16).
+CODE_TRY = "dynamodb:PutItem"
+CODE_GIVEN_BACK = "dynamodb:DeleteItem"
 THROTTLE = "dynamodb:PutItem"  # the per-identifier mail slot (accounts layer)
 
 
@@ -111,15 +124,17 @@ EXPECTED = {
     ],
     "POST /auth/resend-code": [THROTTLE, "dynamodb:GetItem"],  # moto: no ResendConfirmationCode (AWS: +1 call)
     "POST /auth/confirm": [
+        CODE_TRY,
         "dynamodb:GetItem",
         "cognito:ConfirmSignUp",
         "cognito:AdminGetUser",  # the pool's sub, bound with the status mirror
         "dynamodb:UpdateItem",
+        CODE_GIVEN_BACK,
     ],
-    "POST /auth/login (username)": [ATTEMPT_READ, "cognito:InitiateAuth"],
-    "POST /auth/login (email)": [ATTEMPT_READ, "dynamodb:GetItem", "cognito:InitiateAuth"],
-    "POST /auth/login (wrong password)": [ATTEMPT_READ, "cognito:InitiateAuth", "dynamodb:UpdateItem"],
-    "POST /auth/login (after a failure)": [ATTEMPT_READ, "cognito:InitiateAuth", "dynamodb:DeleteItem"],
+    "POST /auth/login (username)": [TRY, "cognito:InitiateAuth", CLEAR],
+    "POST /auth/login (email)": [TRY, "dynamodb:GetItem", "cognito:InitiateAuth", CLEAR],
+    "POST /auth/login (wrong password)": [TRY, "cognito:InitiateAuth"],  # the try was the failure's count
+    "POST /auth/login (after a failure)": [TRY, TRY, "cognito:InitiateAuth", CLEAR],  # the blind try lost to the streak
     "POST /auth/refresh": ["cognito:InitiateAuth"],
     "GET /users/me": [*AUTH, "dynamodb:GetItem"],
     "PATCH /users/me": [*AUTH, "dynamodb:UpdateItem"],
@@ -129,13 +144,16 @@ EXPECTED = {
     "GET /albums": [*AUTH, "dynamodb:Query"],
     "POST /auth/forgot-password": [THROTTLE, "dynamodb:GetItem", "cognito:ForgotPassword"],
     "POST /auth/reset-password": [
+        CODE_TRY,
         "dynamodb:GetItem",
         "dynamodb:UpdateItem",  # the reset's marker: how a retry after a fault is recognised
         "cognito:ConfirmForgotPassword",
         "cognito:AdminUserGlobalSignOut",  # the pool first: a fault on the cut-off leaves the marker
         "dynamodb:UpdateItem",  # the cut-off, the marker removed
+        CODE_GIVEN_BACK,
     ],
     "POST /auth/reset-password (used code)": [
+        CODE_TRY,
         "dynamodb:GetItem",
         "dynamodb:UpdateItem",
         "cognito:ConfirmForgotPassword",
@@ -143,12 +161,7 @@ EXPECTED = {
     ],
     "POST /auth/logout": [*AUTH, "dynamodb:UpdateItem", "cognito:AdminUserGlobalSignOut"],
     "DELETE /users/me": [*AUTH, "cognito:AdminDeleteUser", "dynamodb:TransactWriteItems"],
-    "POST /auth/login (unknown email)": [
-        ATTEMPT_READ,
-        "dynamodb:GetItem",
-        "cognito:InitiateAuth",
-        "dynamodb:UpdateItem",
-    ],
+    "POST /auth/login (unknown email)": [TRY, "dynamodb:GetItem", "cognito:InitiateAuth"],
     "POST /auth/resend-code (unknown)": [THROTTLE, "dynamodb:GetItem"],
     "POST /auth/forgot-password (unknown)": [THROTTLE, "dynamodb:GetItem"],
 }

@@ -38,7 +38,7 @@ def fail_from(aws: Any, call: int) -> None:
 def confirm_with_the_mirror_failing(api: Any, aws: Any, name: str) -> dict[str, str]:
     assert api.register(name).status == 201
     body = {"username": name, "code": api.code_for(f"{name}@example.com")}
-    fail_from(aws, 1)  # the GetItem passes; the mirror (UpdateItem) after ConfirmSignUp fails
+    fail_from(aws, 2)  # the code cap's try and the GetItem pass; the mirror (UpdateItem) after ConfirmSignUp fails
     assert_problem(api.post("/auth/confirm", body), 503, "service_unavailable")
     services.install(dynamodb=aws)
     return body
@@ -87,7 +87,7 @@ def test_a_reset_retried_after_its_cut_off_failed_finishes_and_ends_the_old_sess
     old = api.signup("erin")
     assert api.post("/auth/forgot-password", {"username": "erin"}).status == 202
     body = {"username": "erin", "code": api.code_for("erin@example.com", "reset"), "new_password": NEW_PASSWORD}
-    fail_from(aws, 2)  # the GetItem and the marker pass; the cut-off write after the pool's sign-out fails
+    fail_from(aws, 3)  # the code cap's try, the GetItem and the marker pass; the cut-off write fails
     assert_problem(api.post("/auth/reset-password", body), 503, "service_unavailable")
     services.install(dynamodb=aws)
     # The pool has signed erin out already: the refresh token is dead before the retry.

@@ -4,8 +4,9 @@ DynamoDB round trips per call (the repository makes exactly these):
   register        1 TransactWriteItems (user + email claim)
   confirm         1 GetItem + 1 UpdateItem
   login           1 BatchGetItem (the user + the caller's lockout record; by email the
-                  claim + the record, then 1 GetItem of the user) + 1 PutItem, or a
-                  TransactWriteItems when the hash is upgraded or the lockout reset
+                  claim + the record, then 1 GetItem of the user) + 1 UpdateItem (the
+                  try, taken before the hash is checked; none when locked) + on success
+                  1 TransactWriteItems (the session, the streak's reset, an upgraded hash)
   refresh         1 BatchGetItem (user + refresh token)
   logout          1 UpdateItem (the cut-off)  [+ the authenticate read]
   authenticate    1 GetItem (revocation cut-off, current groups)
@@ -32,6 +33,7 @@ from chalicelib.errors import (
     TooManyRequests,
     UserNotConfirmed,
 )
+from chalicelib.identifiers import normal_form
 from chalicelib.identity import PasswordCheck, Principal, Profile, ProfilePage, Registration, SessionGuard, TokenSet
 from chalicelib.identity.builtin import codes
 from chalicelib.identity.builtin.hashing import PasswordHasher
@@ -119,7 +121,7 @@ class BuiltinIdentityProvider:
         return to_profile(user)
 
     def confirm(self, username: str, code: str) -> Profile:
-        user = self._users.get(username)
+        user = self._users.get(normal_form(username))
         if user is not None and user.confirmed:
             raise AlreadyConfirmed()
         stored = self._check_code(user, "confirm", code)
@@ -233,27 +235,25 @@ class BuiltinIdentityProvider:
 
     def _find(self, username_or_email: str) -> UserRecord | None:
         """Resolve a sign-in name: an address (has @) through its claim, else the username."""
-        name = username_or_email.strip()
+        name = normal_form(username_or_email)
         if "@" in name:
             username = self._users.username_for_email(name)
             return self._users.get(username) if username else None
-        name = name.lower()
         if not USERNAME_RE.fullmatch(name):
             return None  # can't exist; skip the read
         user = self._users.get(name)
         return None if user is None or user.held else user  # a held name has no account
 
     def _find_guarded(self, username_or_email: str, guard: SessionGuard) -> UserRecord | None:
-        """`_find` with the guard's record read in the same round trip and admitted before
-        the password is looked at."""
-        name = username_or_email.strip()
+        """`_find` with the guard's record read in the same round trip, and the try taken
+        (admitted) before the password is looked at."""
+        name = normal_form(username_or_email)
         if "@" in name:
             username, item = self._users.username_for_email_with(name, guard.key)
             guard.admit(item)
             return self._users.get(username) if username else None
-        name = name.lower()
         if not USERNAME_RE.fullmatch(name):
-            guard.check()
+            guard.check()  # no read to share: the try is taken blind
             return None
         user, item = self._users.get_user_with(name, guard.key)
         guard.admit(item)

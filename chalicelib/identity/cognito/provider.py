@@ -71,6 +71,7 @@ from chalicelib.errors import (
     TooManyRequests,
     ValidationError,
 )
+from chalicelib.identifiers import normal_form
 from chalicelib.identity import PasswordCheck, Principal, Profile, ProfilePage, Registration, SessionGuard, TokenSet
 from chalicelib.identity.cognito import errors as cognito_errors
 from chalicelib.identity.cognito.app_client import AppClient
@@ -218,7 +219,7 @@ class CognitoIdentityProvider:
     # -- sessions ----------------------------------------------------------------------
 
     def login(self, username_or_email: str, password: str, guard: SessionGuard) -> TokenSet:
-        guard.check()  # no DynamoDB write to carry it: one read, before Cognito sees the password
+        guard.check()  # the try, taken by one conditional write before Cognito sees the password
         username = self._sign_in_name(username_or_email)
         if username is None:
             self._burn(username_or_email, password)
@@ -376,10 +377,9 @@ class CognitoIdentityProvider:
 
     def _sign_in_name(self, username_or_email: str) -> str | None:
         """The pool username for a sign-in name: an address through its claim."""
-        name = username_or_email.strip()
+        name = normal_form(username_or_email)
         if "@" in name:
             return self._users.username_for_email(name)
-        name = name.lower()
         return name if USERNAME_RE.fullmatch(name) else None
 
     def _find(self, username_or_email: str) -> UserRecord | None:

@@ -1,0 +1,19 @@
+"""The one normal form of usernames and emails (API.md, Conventions).
+
+Every comparison of a name a person typed goes through `normal_form`: uniqueness (the
+email claim), sign-in, the lockout, the mail throttles and the code cap. With a second
+form anywhere, a spelling variant (a long s, an "st" ligature or full-width letters in `sam.stone@…`)
+would be one account to one rule and a stranger to another.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+def normal_form(typed: str) -> str:
+    """NFKC, then case-folded; NFKC once more, since folding can leave a decomposed
+    sequence, so that the form of a form is itself (stored keys match re-typed ones)."""
+    folded = unicodedata.normalize("NFKC", typed).casefold()
+    # Stripped last: NFKC can turn a character into a space and a combining mark.
+    return unicodedata.normalize("NFKC", folded).strip()
