@@ -56,6 +56,8 @@ def route(
         @functools.wraps(view)
         def guarded(**params: str) -> Response:
             try:
+                http.require_text(params, "path parameter")
+                http.require_text(current().query_params, "query parameter")
                 kwargs: dict[str, Any] = dict(params)
                 if auth != "public":
                     kwargs["caller"] = _caller(admin_only=auth == "admin")

@@ -1,7 +1,7 @@
 """Admin tasks: create tables, seed the album catalog, grant admin.
 
     python -m chalicelib.cli --stage local create-tables
-    python -m chalicelib.cli --stage local seed [--if-empty] [--file data/albums.json]
+    python -m chalicelib.cli --stage local seed [--if-empty | --done-marker PATH] [--file data/albums.json]
     python -m chalicelib.cli --stage local grant-admin USERNAME
 
 The stage's environment comes from .chalice/config.json (as `chalice local` and the
@@ -93,6 +93,14 @@ def seed(repo: Any, entries: list[dict[str, Any]], progress: bool = True) -> tup
     return written, len(records) - len(fresh)
 
 
+def mark_done(marker: Path, note: str) -> None:
+    """Create `marker` whole or not at all (temp file, rename)."""
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    temp = marker.with_name(marker.name + ".tmp")
+    temp.write_text(note, encoding="utf-8")
+    os.replace(temp, marker)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m chalicelib.cli", description=__doc__.split("\n\n")[0])
     parser.add_argument("--stage", default=os.environ.get("STAGE", "local"), help="stage in .chalice/config.json")
@@ -101,6 +109,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     seed_cmd = commands.add_parser("seed", help="load the album catalog (idempotent)")
     seed_cmd.add_argument("--file", type=Path, default=SEED_FILE, help="albums JSON (default data/albums.json)")
     seed_cmd.add_argument("--if-empty", action="store_true", help="do nothing when the catalog has albums")
+    seed_cmd.add_argument(
+        "--done-marker",
+        type=Path,
+        help="do nothing if this file exists; create it once every album is stored (make dev: a seed "
+        "cut short is finished on the next start, a finished one never repeated)",
+    )
     seed_cmd.add_argument("--no-progress", action="store_true", help="no progress bar")
     admin = commands.add_parser("grant-admin", help="put a user in the admin group")
     admin.add_argument("username")
@@ -128,8 +142,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.if_empty and not repo.is_empty():
             print("catalog has albums already; not seeding")
             return 0
+        if args.done_marker is not None and args.done_marker.exists():
+            print(f"catalog seeded already ({args.done_marker.name}); not seeding")
+            return 0
         written, skipped = seed(repo, load_seed(args.file), progress=not args.no_progress)
         print(f"seeded {written} albums, {skipped} already there")
+        if args.done_marker is not None:
+            # Only now: every album of the file is stored (written here or before).
+            mark_done(args.done_marker, f"{args.file.name}: {written + skipped} albums\n")
     elif args.command == "grant-admin":
         from chalicelib.errors import NotFound
         from chalicelib.identity import ADMIN_GROUP

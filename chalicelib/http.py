@@ -7,13 +7,14 @@ HTTP status; `code` comes from the exception itself.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
 from chalice.app import Response
 
 from chalicelib import errors
-from chalicelib.validation import Model, T
+from chalicelib.validation import NOT_TEXT, Model, T, is_text
 
 MAX_BODY_BYTES = 64 * 1024
 PROBLEM_JSON = "application/problem+json"
@@ -104,7 +105,48 @@ def read_json(headers: Any, raw_body: bytes | None, model: Model[T]) -> T:
         data = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise errors.MalformedRequest() from exc
+    field = first_invalid_text(data)
+    if field is not None:
+        raise errors.ValidationError([errors.FieldError(field, NOT_TEXT)], "Some fields are not valid Unicode text.")
     return model.parse(data)
+
+
+def first_invalid_text(data: Any) -> str | None:
+    """The top-level field (a key of the body, "" for the body itself) of the first
+    string, key or value at any depth, that is not valid Unicode text; None if all are.
+    JSON's escapes let a body carry lone surrogates ("\\ud800"), which no UTF-8 encoder
+    downstream accepts: they are refused here, before any work is done."""
+    pending: list[tuple[str, Any]] = [("", data)]
+    if isinstance(data, dict):
+        pending = [(_printable(key), {key: value}) for key, value in reversed(data.items())]
+    while pending:  # a loop, not recursion: the body may be nested deeply
+        field, value = pending.pop()
+        if isinstance(value, str) and not is_text(value):
+            return field
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not is_text(key):
+                    return field
+                pending.append((field, item))
+        elif isinstance(value, list):
+            pending.extend((field, item) for item in value)
+    return None
+
+
+def _printable(name: str) -> str:
+    """A field name fit for an error body: each lone surrogate becomes U+FFFD."""
+    return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in name[:64])
+
+
+def require_text(values: Mapping[str, Any] | None, what: str) -> None:
+    """Path parameters or query strings: ValidationError naming the first that is not
+    valid Unicode text (a URL's `%ED%A0%80` decodes to a lone surrogate)."""
+    if not values:
+        return
+    for name in values:
+        texts = values.getlist(name) if hasattr(values, "getlist") else [values[name]]  # chalice's MultiDict
+        if not is_text(name) or not all(is_text(t) for t in texts if isinstance(t, str)):
+            raise errors.ValidationError([errors.FieldError(_printable(name), NOT_TEXT)], f"Invalid {what}.")
 
 
 def _reject_constant(name: str) -> Any:

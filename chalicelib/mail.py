@@ -6,6 +6,7 @@ import logging
 import os
 import secrets
 import time
+import unicodedata
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -30,10 +31,28 @@ def _message(sender: str, to: str, subject: str, body: str) -> EmailMessage:
     return message
 
 
+GREETING_MAX = 100  # a full name's limit (API.md)
+_NOT_IN_A_LINE = frozenset({"Cc", "Cs", "Zl", "Zp"})
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def one_line(text: str, limit: int = GREETING_MAX) -> str:
+    """`text` as one line of at most `limit` characters, for a mail body: each control
+    character, line or paragraph separator (Unicode Cc, Zl, Zp), lone surrogate and bidi
+    embedding, override or isolate (which reorder the text around them) becomes a space;
+    runs of spaces become one.
+    The API refuses such names already; this keeps a record written before that rule,
+    or by another path, from starting a paragraph of its own in a mail."""
+    cleaned = "".join(" " if ch in _BIDI_CONTROLS or unicodedata.category(ch) in _NOT_IN_A_LINE else ch for ch in text)
+    return " ".join(cleaned.split())[:limit]
+
+
 def code_message(purpose: str, greeting_name: str, code: str, web_base_url: str = "") -> tuple[str, str]:
     """(subject, body) of a mailed code, `purpose` confirm or reset. One text for every
-    identity backend, so the web app, the tests and people read the same mail."""
+    identity backend, so the web app, the tests and people read the same mail. The name
+    is made one line here, whoever calls."""
     web = web_base_url.rstrip("/")
+    greeting_name = one_line(greeting_name) or "there"
     if purpose == "confirm":
         subject = "Your Bandstand verification code"
         body = (

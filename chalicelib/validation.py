@@ -30,6 +30,29 @@ EMAIL_RE = re.compile(
 )
 CODE_RE = re.compile(r"^[0-9]{6}$")
 PASSWORD_MIN, PASSWORD_MAX = 15, 128
+REFRESH_TOKEN_MAX = 4096  # Cognito's refresh tokens are encrypted JWTs of about 1,800
+NOT_TEXT = "must be valid Unicode text (no lone surrogates)"
+NOT_ONE_LINE = "must be one line of text, without control characters"
+# One line of text: no control character (Unicode category Cc: U+0000-001F, U+007F-009F,
+# newlines, tabs, NUL, NEL) and no line or paragraph separator (Zl U+2028, Zp U+2029), so
+# a value cannot start a new line in a mail or a log. Written as code point ranges so the
+# same pattern serves Python and the OpenAPI document (ECMA-262 regex).
+ONE_LINE_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*$"
+ONE_LINE_RE = re.compile(ONE_LINE_PATTERN)
+
+
+def is_text(value: str) -> bool:
+    """Whether `value` is valid Unicode text: JSON's "\\ud800" decodes to a lone surrogate,
+    which no UTF-8 encoder (botocore's, argon2's, the mail's) accepts."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def is_one_line(value: str) -> bool:
+    return ONE_LINE_RE.fullmatch(value) is not None  # fullmatch: `$` alone would pass "a\n"
 
 
 def next_year() -> int:
@@ -66,6 +89,7 @@ class Field:
     nullable: bool = False
     fmt: str | None = None  # JSON Schema "format" for documentation
     write_only: bool = False
+    one_line: bool = False  # refuses control characters and line/paragraph separators
 
     def max_value(self) -> int | None:
         return self.maximum() if callable(self.maximum) else self.maximum
@@ -85,6 +109,11 @@ class Field:
             return value, None
         if not isinstance(value, str):
             return None, "must be a string"
+        if not is_text(value):
+            return None, NOT_TEXT
+        # Before trimming, as the OpenAPI pattern says: a tab or newline anywhere is refused.
+        if self.one_line and not is_one_line(value):
+            return None, NOT_ONE_LINE
         if self.normalize is not None:
             value = self.normalize(value)
         if self.min_length is not None and len(value) < self.min_length:
@@ -109,6 +138,8 @@ class Field:
                 schema["maxLength"] = self.max_length
             if self.pattern is not None and self.fmt is None:
                 schema["pattern"] = self.pattern.pattern
+            elif self.one_line and self.fmt is None:
+                schema["pattern"] = ONE_LINE_PATTERN
             if self.fmt:
                 schema["format"] = self.fmt
         else:
@@ -188,10 +219,13 @@ USERNAME = Field(
     pattern=USERNAME_RE,
     pattern_message="must be 3-32 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit",
     normalize=_lower_strip,
+    one_line=True,
 )
 # Sign-in and the "forgot" flows accept what the person typed; no pattern, so an unknown or
 # odd name gets the same enumeration-safe answer as a known one.
-LOGIN_NAME = Field("username", str, description="Username or email.", min_length=1, max_length=254, normalize=_strip)
+LOGIN_NAME = Field(
+    "username", str, description="Username or email.", min_length=1, max_length=254, normalize=_strip, one_line=True
+)
 EMAIL = Field(
     "email",
     str,
@@ -202,6 +236,7 @@ EMAIL = Field(
     pattern_message="must be a valid email address",
     normalize=_strip,
     fmt="email",
+    one_line=True,
 )
 PASSWORD = Field(
     "password",
@@ -230,7 +265,8 @@ FULL_NAME = Field(
     nullable=True,
     max_length=100,
     normalize=_strip,
-    description="At most 100 characters.",
+    description="One line of at most 100 characters.",
+    one_line=True,
 )
 CODE = Field(
     "code",
@@ -242,7 +278,7 @@ CODE = Field(
     min_length=1,
     max_length=16,
 )
-REFRESH_TOKEN = Field("refresh_token", str, min_length=1, max_length=512, write_only=True)
+REFRESH_TOKEN = Field("refresh_token", str, min_length=1, max_length=REFRESH_TOKEN_MAX, write_only=True)
 
 REGISTER = Model("RegisterRequest", shapes.RegisterRequest, (USERNAME, EMAIL, PASSWORD, FULL_NAME))
 CONFIRM = Model("ConfirmRequest", shapes.ConfirmRequest, (USERNAME, CODE))
@@ -254,10 +290,10 @@ RESET_PASSWORD = Model("ResetPasswordRequest", shapes.ResetPasswordRequest, (LOG
 PROFILE_UPDATE = Model("ProfileUpdateRequest", shapes.ProfileUpdate, (FULL_NAME,), partial=True)
 
 RANK = Field("rank", int, minimum=1, maximum=100_000, description="Unique rank, 1-100000.")
-TITLE = Field("title", str, min_length=1, max_length=200, normalize=_strip)
-ARTIST = Field("artist", str, min_length=1, max_length=200, normalize=_strip)
+TITLE = Field("title", str, min_length=1, max_length=200, normalize=_strip, one_line=True)
+ARTIST = Field("artist", str, min_length=1, max_length=200, normalize=_strip, one_line=True)
 YEAR = Field("year", int, minimum=1900, maximum=next_year, description="1900 to next year.")
-GENRE = Field("genre", str, min_length=1, max_length=50, normalize=_strip)
+GENRE = Field("genre", str, min_length=1, max_length=50, normalize=_strip, one_line=True)
 ALBUM_FIELDS = (RANK, TITLE, ARTIST, YEAR, GENRE)
 
 ALBUM_CREATE = Model("AlbumCreateRequest", shapes.AlbumFields, ALBUM_FIELDS)

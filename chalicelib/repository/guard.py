@@ -1,4 +1,5 @@
-"""Turns "DynamoDB cannot serve this now" into ServiceUnavailable (503 + Retry-After).
+"""Turns "DynamoDB cannot serve this now" into ServiceUnavailable (503 + Retry-After),
+and text DynamoDB's JSON cannot carry into a ValidationError (400).
 
 Every DynamoDB call of the app goes through `GuardedClient`: a throttle (after botocore's
 own retries) or an unreachable endpoint becomes a domain error the routes answer with a
@@ -14,7 +15,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
-from chalicelib.errors import ServiceUnavailable
+from chalicelib.errors import ServiceUnavailable, ValidationError
 from chalicelib.repository.dynamo import cancellation_codes, error_code
 
 # Capacity: the table or account is over its limits; a retry a moment later may pass.
@@ -56,6 +57,10 @@ def _guarded(operation: Callable[..., Any]) -> Callable[..., Any]:
             raise
         except (ConnectionError, HTTPClientError) as exc:  # refused, reset, timed out
             raise ServiceUnavailable(UNREACHABLE_RETRY_AFTER) from exc
+        except UnicodeEncodeError as exc:
+            # Text no UTF-8 encoder takes (a lone surrogate) got past the request checks
+            # (chalicelib/http.py): still the client's input, so a 400, never a 500.
+            raise ValidationError([], "The request holds text that is not valid Unicode.") from exc
 
     return call
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from types import FrameType
 
 from scripts import cognito_emulator
-from scripts.devstack.components import CognitoEmulator
+from scripts.devstack.components import CognitoEmulator, dynamodb_data_dir
 from scripts.devstack.dynamodb import REPO_ROOT, dynamodb_answers, missing_prerequisites
 from scripts.devstack.processes import StackError, console, port_in_use
 from scripts.devstack.stack import Stack, cli_command
@@ -57,7 +57,7 @@ def _banner(stack: Stack, seconds: float) -> list[str]:
         f"web app         {stack.web_url}/",
         f"API             {stack.api_url}/",
         f"DynamoDB Local  {stack.dynamodb_url}/",
-        f"data            {stack.local_dir / 'dynamodb'}",
+        f"data            {dynamodb_data_dir(stack.local_dir, stack.identity_backend)}",
     ]
     if stack.identity_backend == "cognito":
         lines += [
@@ -67,8 +67,27 @@ def _banner(stack: Stack, seconds: float) -> list[str]:
     return [*lines, f"outbox (.eml)   {stack.outbox_dir}", "", "Ctrl-C stops everything."]
 
 
-def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt  # SIGTERM stops the stack the way Ctrl-C does
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _block_stop_signals() -> None:
+    """From here on SIGINT and SIGTERM wait, unhandled, until we exit: a second one (make
+    passes a group's SIGTERM on, people press Ctrl-C twice) cannot cut the clean-up short."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+
+
+_stop_raised = False
+
+
+def _stop_requested(signum: int, frame: FrameType | None) -> None:
+    """The first SIGINT or SIGTERM: block both, then stop the way Ctrl-C does (one
+    KeyboardInterrupt). Signals that arrived before the block still reach this handler
+    (Python runs handlers later than the kernel delivers): they are the same stop."""
+    global _stop_raised
+    _block_stop_signals()
+    if not _stop_raised:
+        _stop_raised = True
+        raise KeyboardInterrupt
 
 
 def run_stack() -> int:
@@ -93,9 +112,9 @@ def run_stack() -> int:
         )
         return 1
 
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    # Explicitly: a shell starting us in the background hands us SIGINT ignored.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    # Explicitly for SIGINT too: a shell starting us in the background hands it ignored.
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, _stop_requested)
     began = time.monotonic()
     try:
         stack.start()
@@ -111,10 +130,16 @@ def run_stack() -> int:
         console(f"[devstack] error: {exc}")
         return 1
     finally:
-        # A second Ctrl-C must not interrupt the clean-up halfway.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        stack.stop()
+        # However we got here (a signal, a dead child, an error), the clean-up completes:
+        # the signals are blocked, and the one KeyboardInterrupt a signal may still raise
+        # (delivered just before) only restarts it. Stack.stop is safe to repeat.
+        while True:
+            try:
+                _block_stop_signals()
+                stack.stop()
+                break
+            except KeyboardInterrupt:
+                continue
 
 
 def cli_identity_backend(local_dir: Path) -> str | None:

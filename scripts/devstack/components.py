@@ -20,6 +20,7 @@ from scripts.devstack.processes import HOST, Child, accepts, http_status
 class StackView(Protocol):
     """What a component may read from, or ask of, the stack it is part of."""
 
+    identity_backend: str
     api_port: int
     web_port: int
     dynamodb_port: int
@@ -76,23 +77,47 @@ def _python_module(
     return Child(name, argv, log_path=stack.log_path(name), env=env, cwd=REPO_ROOT)
 
 
+def dynamodb_data_dir(local_dir: Path, identity_backend: str) -> Path:
+    """Where DynamoDB Local keeps one identity backend's tables under LOCAL_DIR.
+
+    Each backend has its own database: a user record means "credentials in this table"
+    to the builtin backend and "credentials in the pool" to the Cognito one, so neither
+    may read, or clean up, what the other wrote. The album catalog goes with it (it is
+    seeded per database, and its admins are the backend's users). The builtin backend
+    keeps the folder every LOCAL_DIR had before, with the users and albums in it."""
+    return local_dir / ("dynamodb" if identity_backend == "builtin" else f"dynamodb-{identity_backend}")
+
+
+SEED_MARKER = "bandstand-seeded"  # in the data dir: the catalog's seed ran to its end
+
+
 class DynamoDbLocal(Component):
     name = "dynamodb"
 
     def environment(self, stack: StackView) -> dict[str, str]:
         return {"DYNAMODB_ENDPOINT": f"http://{HOST}:{stack.dynamodb_port}"}
 
+    def data_dir(self, stack: StackView) -> Path | None:
+        return None if stack.in_memory else dynamodb_data_dir(stack.local_dir, stack.identity_backend)
+
     def launch(self, stack: StackView) -> Child:
-        data_dir = None if stack.in_memory else stack.local_dir / "dynamodb"
-        return launch_dynamodb_local(stack.dynamodb_port, data_dir, log_path=stack.log_path(self.name))
+        return launch_dynamodb_local(stack.dynamodb_port, self.data_dir(stack), log_path=stack.log_path(self.name))
 
     def ready(self, stack: StackView) -> bool:
         return dynamodb_answers(stack.dynamodb_port)
 
     def setup(self, stack: StackView) -> None:
         stack.run_cli(["create-tables"])
-        if stack.seed and stack.run_cli(["seed", "--if-empty", "--no-progress"], check=False) != 0:
-            stack.notice("`cli seed` failed: continuing unseeded")
+        if stack.seed and stack.run_cli(self.seed_command(stack), check=False) != 0:
+            stack.notice("`cli seed` failed: continuing unseeded; the next start tries again")
+
+    def seed_command(self, stack: StackView) -> list[str]:
+        """Seed until a seed has run to its end: one cut short (the stack stopped while
+        the catalog loaded) writes what is missing on the next start; once it has
+        finished, albums an admin deleted stay deleted."""
+        data_dir = self.data_dir(stack)
+        marker = [] if data_dir is None else ["--done-marker", str(data_dir / SEED_MARKER)]
+        return ["seed", "--no-progress", *marker]
 
 
 class ApiServer(Component):
@@ -104,7 +129,8 @@ class ApiServer(Component):
 
     def launch(self, stack: StackView) -> Child:
         args = ["--host", HOST, "--port", str(stack.api_port), "--stage", "local"]
-        args += ["--project-dir", str(stack.project_dir)]
+        # /health is 503 until the tables exist: 200 means a sign-up can be served.
+        args += ["--project-dir", str(stack.project_dir), "--wait-for-tables"]
         return _python_module(self.name, "scripts.devstack.local_api", args, stack, env=stack.environment())
 
     def ready(self, stack: StackView) -> bool:
@@ -170,9 +196,33 @@ class CognitoEmulator(Component):
         # In `make admin` / `make seed` (another process) the running emulator's saved ids.
         return dict(self.env) or cognito_emulator.load_env(self.env_file(stack)) or {}
 
+    @staticmethod
+    def pairing_file(stack: StackView) -> Path:
+        """Names the DynamoDB data dir whose users table goes with the saved pool."""
+        return stack.local_dir / "cognito" / "tables"
+
     def launch(self, stack: StackView) -> Child:
+        self._set_aside_unpaired_pool(stack)
         argv = cognito_emulator.serve_command(stack.cognito_port, self.state_file(stack))
         return Child(self.name, argv, log_path=stack.log_path(self.name), cwd=REPO_ROOT)
+
+    def _set_aside_unpaired_pool(self, stack: StackView) -> None:
+        """A pool saved when both backends shared LOCAL_DIR/dynamodb has its user records
+        in what is now the builtin backend's database, not in this backend's own: keep
+        the file (renamed, nothing deleted) and start a pool that matches the tables."""
+        state = self.state_file(stack)
+        if state is None or not state.exists():
+            return
+        data_dir = dynamodb_data_dir(stack.local_dir, stack.identity_backend).name
+        pairing = self.pairing_file(stack)
+        if pairing.exists() and pairing.read_text().strip() == data_dir:
+            return
+        aside = state.with_name(f"{state.name}.before-{data_dir}-{time.strftime('%Y%m%dT%H%M%S')}")
+        state.rename(aside)
+        stack.notice(
+            f"the saved Cognito pool belongs with the users in {stack.local_dir / 'dynamodb'} (now the builtin "
+            f"backend's alone): kept as {aside}; this backend starts a new pool beside {data_dir}"
+        )
 
     def ready(self, stack: StackView) -> bool:
         return cognito_emulator.emulator_answers(self.endpoint(stack))
@@ -182,13 +232,18 @@ class CognitoEmulator(Component):
         pool_id, client_id, created = cognito_emulator.ensure_pool(endpoint, REGION)
         self.env = cognito_emulator.emulator_env(endpoint, pool_id, client_id, REGION)
         cognito_emulator.save_env(self.env, self.env_file(stack))
-        if created and not stack.in_memory:
+        if stack.in_memory:
+            return
+        if created:
             self._forget_orphaned_users(stack)
+        self.pairing_file(stack).parent.mkdir(parents=True, exist_ok=True)
+        self.pairing_file(stack).write_text(dynamodb_data_dir(stack.local_dir, stack.identity_backend).name + "\n")
 
     def _forget_orphaned_users(self, stack: StackView) -> None:
         """A new, empty pool beside a users table that lasted (state file deleted or
         unreadable): the table's user records would claim names and addresses the pool
-        does not have. Clearing them is the honest recovery; say so."""
+        does not have. Clearing them is the honest recovery; say so. The table is this
+        backend's own (dynamodb_data_dir): the builtin backend's users are never in it."""
         deadline = time.monotonic() + STARTUP_WAIT_SECONDS
         while not dynamodb_answers(stack.dynamodb_port):
             if time.monotonic() > deadline:

@@ -12,6 +12,10 @@ Why not plain `chalice local`:
 - Unknown paths got API Gateway's 403 "Missing Authentication Token"; here a 404 problem.
 - A bad Content-Length dropped the connection without an answer; here a 400 problem.
 - Its listen backlog of 5 reset concurrent connects; here 128.
+- With --wait-for-tables (what `make dev` runs): until both tables exist and are ACTIVE,
+  every request, /health included, is a 503 problem with Retry-After, so /health 200
+  means the stack can serve a sign-up. The check runs in this local server only, once at
+  start: the deployed function's /health never calls DynamoDB.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ import json
 import logging
 import os
 import sys
+import threading
+import time
 import traceback
 from http import HTTPStatus
 from pathlib import Path
@@ -35,6 +41,7 @@ LISTEN_BACKLOG = 128
 MAX_REQUEST_BODY = 1024 * 1024  # the app refuses over 64 KiB itself (413); this bounds reads
 IDLE_TIMEOUT_SECONDS = 300  # an idle keep-alive connection's thread ends after this
 PROBLEM_JSON = "application/problem+json"
+READY_POLL_SECONDS = 0.1
 
 
 def problem_body(status: int, code: str, detail: str) -> bytes:
@@ -58,6 +65,7 @@ class BandstandRequestHandler(local.ChaliceRequestHandler):
 
     disable_nagle_algorithm = True  # StreamRequestHandler sets TCP_NODELAY on the socket
     timeout = IDLE_TIMEOUT_SECONDS
+    stack_ready: threading.Event | None = None  # set: the tables can be used (see main)
     # BaseHTTPRequestHandler's own attributes (chalice's classes are untyped to mypy).
     _headers_buffer: list[bytes]
     request_version: str
@@ -75,6 +83,10 @@ class BandstandRequestHandler(local.ChaliceRequestHandler):
         except FramingError as exc:
             self.close_connection = True  # the rest of the stream cannot be trusted
             self._send_problem(exc.status, exc.code, exc.detail)
+            return
+        if self.stack_ready is not None and not self.stack_ready.is_set():
+            detail = "The local stack is still starting (the database is not ready). Try again in a moment."
+            self._send_problem(503, "service_unavailable", detail, [("Retry-After", "1")])
             return
         try:
             response = self.local_gateway.handle_request(
@@ -131,11 +143,12 @@ class BandstandRequestHandler(local.ChaliceRequestHandler):
         self._headers_buffer = []
         self.wfile.write(message)
 
-    def _send_problem(self, status: int, code: str, detail: str) -> None:
+    def _send_problem(self, status: int, code: str, detail: str, extra: list[tuple[str, str]] | None = None) -> None:
         headers = [
             ("Content-Type", PROBLEM_JSON),
             ("X-Content-Type-Options", "nosniff"),
             ("Cache-Control", "no-store"),
+            *(extra or []),
         ]
         self._send(status, headers, problem_body(status, code, detail))
 
@@ -171,16 +184,47 @@ def create_server(project_dir: Path, stage: str, host: str, port: int) -> local.
     return local.LocalDevServer(app, config, host, port, handler_cls=BandstandRequestHandler, server_cls=BacklogServer)
 
 
+def tables_active() -> bool:
+    """Whether the app's two tables exist and are ACTIVE: one DescribeTable each, on the
+    endpoint and names the app itself uses (its settings, after chalice set the stage's)."""
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from chalicelib import aws
+    from chalicelib.config import get_settings
+
+    settings = get_settings()
+    quick = Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 1})
+    client = aws.client("dynamodb", settings.region, settings.dynamodb_endpoint, quick)
+    try:
+        for table in (settings.users_table, settings.albums_table):
+            if client.describe_table(TableName=table)["Table"]["TableStatus"] != "ACTIVE":
+                return False
+    except (BotoCoreError, ClientError):  # not answering yet, or no such table yet
+        return False
+    return True
+
+
+def watch_readiness(ready: threading.Event) -> None:
+    while not tables_active():
+        time.sleep(READY_POLL_SECONDS)
+    ready.set()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Serve the Chalice app on loopback.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--stage", default="local")
     parser.add_argument("--project-dir", type=Path, default=Path.cwd())
+    parser.add_argument("--wait-for-tables", action="store_true", help="503 to every request until the tables exist")
     args = parser.parse_args(argv)
     # As `chalice local` does: plain log lines on stdout (the app's own logger is JSON).
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
     server = create_server(args.project_dir.resolve(), args.stage, args.host, args.port)
+    if args.wait_for_tables:
+        BandstandRequestHandler.stack_ready = ready = threading.Event()
+        threading.Thread(target=watch_readiness, args=(ready,), name="readiness", daemon=True).start()
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -1,11 +1,17 @@
 """Child process supervision: start a command in its own process group, wait until it is
 ready, stop it (SIGTERM, then SIGKILL), and keep its output in a log file or on the
-terminal. Also the small port and HTTP probes the readiness checks use."""
+terminal. Also the small port and HTTP probes the readiness checks use.
+
+A child never outlives its supervisor: on Linux each child asks the kernel for a SIGKILL
+when the supervisor dies (PR_SET_PDEATHSIG), so a `kill -9` of `make dev` takes DynamoDB
+Local, the API and the web server with it (each of them is safe to kill: nothing it
+acknowledged is lost)."""
 
 from __future__ import annotations
 
 import collections
 import contextlib
+import ctypes
 import os
 import signal
 import socket
@@ -91,6 +97,38 @@ def http_status(url: str) -> int | None:
 # --- child processes -------------------------------------------------------------------
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _load_prctl() -> Callable[..., int] | None:
+    """libc's prctl on Linux, looked up once here: a child between fork and exec must not
+    load libraries."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return prctl
+
+
+_PRCTL = _load_prctl()
+
+
+def _child_setup(supervisor: int, tie_to_supervisor: bool) -> Callable[[], None]:
+    """What runs in the child before exec: the signals the supervisor blocks while it
+    stops (see cli.py) unblocked again, and, on Linux, death with the supervisor."""
+
+    def setup() -> None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, set())
+        if tie_to_supervisor and _PRCTL is not None:
+            _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            if os.getppid() != supervisor:  # it died before the line above: go too
+                os._exit(1)
+
+    return setup
+
+
 class Child(subprocess.Popen[bytes]):
     """A child in its own process group, so stopping it stops everything it
     started. Output goes to log_path, or to the terminal prefixed `[name]`."""
@@ -121,6 +159,9 @@ class Child(subprocess.Popen[bytes]):
                 env=None if env is None else dict(env),
                 cwd=cwd,
                 start_new_session=True,
+                # The kernel ties a child to the *thread* that forked it: only children
+                # of the main thread, which lives as long as the supervisor, are tied.
+                preexec_fn=_child_setup(os.getpid(), threading.current_thread() is threading.main_thread()),
             )
         finally:
             if not isinstance(out, int):

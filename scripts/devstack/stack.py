@@ -65,7 +65,8 @@ def cli_command(args: Sequence[str]) -> list[str]:
 
 
 class Stack:
-    """The components of one identity backend, started and stopped together."""
+    """The components of one identity backend, started and stopped together. Each backend
+    keeps its tables in its own DynamoDB data dir (components.dynamodb_data_dir)."""
 
     def __init__(
         self,
@@ -191,9 +192,11 @@ class Stack:
         return next((c for c in self.children if c.poll() is not None), None)
 
     def stop(self) -> None:
-        """Stop every process group started, newest first. Safe to call twice."""
+        """Stop every process group started, newest first. Safe to call twice, and to call
+        again after an interruption: a child leaves the list only once it is stopped."""
         while self.children:
-            self.children.pop().stop()
+            self.children[-1].stop()
+            self.children.pop()
 
     def __enter__(self) -> Stack:
         return self.start()

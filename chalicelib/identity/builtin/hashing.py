@@ -49,9 +49,19 @@ class PasswordHasher:
     def hash(self, password: str) -> str:
         return str(self._context.hash(password))
 
-    def verify(self, password: str, stored_hash: str) -> tuple[bool, str | None]:
-        """(matches, new_hash_or_None): a new hash when the stored one uses old parameters."""
-        ok, new_hash = self._context.verify_and_update(password, stored_hash)
+    def verify(self, password: str, stored_hash: str | None) -> tuple[bool, str | None]:
+        """(matches, new_hash_or_None): a new hash when the stored one uses old parameters.
+        A stored value that is no hash this context knows (a record another identity
+        backend wrote, a damaged one) is a failed check, not an error, and takes the time
+        of a real one, so it cannot be told apart by timing either."""
+        if not isinstance(stored_hash, str) or not self._context.identify(stored_hash):
+            self.burn(password)
+            return False, None
+        try:
+            ok, new_hash = self._context.verify_and_update(password, stored_hash)
+        except (ValueError, TypeError):  # passlib's UnknownHashError, a malformed argon2 hash
+            self.burn(password)
+            return False, None
         return bool(ok), new_hash
 
     def burn(self, password: str) -> None:

@@ -44,9 +44,17 @@ def test_create_returns_the_album_with_location_and_etag(api, admin):
 
 def test_create_trims_text_fields(api, admin):
     body = create(
-        api, admin, {**PET_SOUNDS, "title": "  Pet Sounds ", "artist": "\tThe Beach Boys\n", "genre": " Pop "}
+        api, admin, {**PET_SOUNDS, "title": "  Pet Sounds ", "artist": "\u00a0The Beach Boys  ", "genre": " Pop "}
     )
     assert public(body) == PET_SOUNDS
+
+
+def test_text_fields_are_one_line_even_at_the_ends(api, admin):
+    # API.md: album fields contain no control characters; a tab or newline is not
+    # whitespace to trim but a 400 naming the field (issue 16, finding 8).
+    for field, value in [("artist", "\tThe Beach Boys\n"), ("title", "Pet\nSounds"), ("genre", "Pop\u2028")]:
+        reply = api.post("/albums", {**PET_SOUNDS, field: value}, token=admin)
+        assert field_errors(reply, field) == {field}
 
 
 FIELD_RULES = [
@@ -138,7 +146,7 @@ def test_duplicate_album_is_409(api, admin):
         ("pet sounds", "the beach boys"),
         ("PET SOUNDS", "THE BEACH BOYS"),
         ("  Pet Sounds  ", " The Beach Boys "),
-        ("\tpEt SoUnDs", "the BEACH boys\n"),
+        ("\u00a0pEt SoUnDs", "the BEACH boys\u3000"),  # tabs and newlines are 400 now (one line)
     ]:
         reply = api.post("/albums", {**PET_SOUNDS, "rank": 50, "title": title, "artist": artist}, token=admin)
         problem(reply, 409, "duplicate_album", (title, artist))
