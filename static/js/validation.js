@@ -14,6 +14,9 @@ const EMAIL = new RegExp(
   "u",
 );
 const OUTER_SPACE = new RegExp(String.raw`^[${SPACE}]+|[${SPACE}]+$`, "gu");
+// One-line fields refuse control characters (Cc) and line/paragraph separators before any
+// trimming, as the server does (NOT_ONE_LINE in chalicelib/validation.py).
+const NOT_ONE_LINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
 
 // Passwords count Unicode characters, not UTF-16 units, as the server does.
 const length = (text) => [...text.normalize("NFC")].length;
@@ -29,6 +32,7 @@ export function username(value) {
 }
 
 export function email(value) {
+  if (NOT_ONE_LINE.test(value)) return "Use one line of text, without control characters.";
   const address = value.replace(OUTER_SPACE, "");
   if (!address) return "Enter an email address.";
   const size = [...address].length;
@@ -51,6 +55,7 @@ export function password(value, { username: name = "", email: address = "" } = {
 }
 
 export function fullName(value) {
+  if (NOT_ONE_LINE.test(value)) return "Use one line of text, without control characters.";
   return length(value.trim()) > 100 ? "Use at most 100 characters." : "";
 }
 

@@ -28,7 +28,7 @@ console.log(JSON.stringify(JSON.parse(input).map((address) => email(address) ===
 VALID = [
     "a@b.co",
     "someone@example.com",
-    "  padded@example.com\t",
+    "  padded@example.com\u3000",
     "first.last+tag@sub.example.co.uk",
     "o'brien@example.ie",
     "x@a-b.example.museum",
@@ -40,6 +40,8 @@ VALID = [
 ]
 INVALID = [
     "",
+    "  padded@example.com\t",  # one-line fields refuse control characters, before trimming
+    "line@example.com\u2028",
     "   ",
     "x@y",
     "plain",
