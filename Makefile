@@ -54,7 +54,7 @@ lint: $(VENV)/.installed ## ruff, ruff format --check, mypy, then bandit (CI run
 	$(MAKE) --no-print-directory security
 
 security: $(VENV)/.installed ## bandit: fails on any high-severity finding (part of make lint)
-	$(VENV)/bin/bandit -q -c pyproject.toml -r app.py chalicelib scripts bench infra --severity-level high
+	$(VENV)/bin/bandit -q -c pyproject.toml -r app.py webpolicy.py chalicelib scripts bench infra --severity-level high
 
 # Not in CI: pip-audit needs its advisory source (PyPI's JSON API or OSV) over the network.
 audit: $(VENV)/.installed ## pip-audit the pinned runtime requirements (needs pypi.org or osv.dev)

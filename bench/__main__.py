@@ -7,7 +7,7 @@ measured in the same run.
 `python -m bench --only="cold start"` runs one step (and the stack if it needs it) and
 prints without writing. Inputs it takes from the code as it is: the identity backends from tests/conftest.py
 (IDENTITY_BACKENDS), the package from out/deployment.zip (`make package`), the local
-stack from tests/e2e/conftest.py's helpers, the Lambda memory from .chalice/config.json.
+stack from scripts/devstack (as `make dev` starts it), the Lambda memory from .chalice/config.json.
 """
 
 from __future__ import annotations
@@ -149,9 +149,18 @@ class StackSteps:
         self.user_pk = ""
 
     def start(self) -> None:
-        from tests.e2e.conftest import new_stack
+        from scripts.devstack import Stack, find_free_port
 
-        self.stack = new_stack(Path(self.folder.name) / "local").start()
+        self.stack = Stack(
+            api_port=find_free_port(),
+            web_port=find_free_port(),
+            dynamodb_port=find_free_port(),
+            cognito_port=find_free_port(),
+            local_dir=Path(self.folder.name) / "local",
+            seed=False,
+            log_to_files=True,
+            identity_backend="builtin",
+        ).start()
         self.admin, name = self._admin()
         self.user_pk = f"USER#{name}"
 
@@ -228,8 +237,7 @@ class StackSteps:
 
     def server_floor(self) -> None:
         """/health on stock `chalice local` against ours, each alone: the issue 8 fix."""
-        from bench.loopback import percentile
-        from scripts.bench_loopback import server_timings
+        from scripts.bench_loopback import percentile, server_timings
 
         for plain, label in ((True, "stock `chalice local`"), (False, "our local_api.py")):
             timings = server_timings(plain, requests=200, warmup=20)

@@ -25,9 +25,10 @@ from email import message_from_bytes
 from pathlib import Path
 from typing import Any
 
+from scripts import api_client
 from scripts.devstack import Stack, find_free_port  # one place to re-point if the stack moves
 
-PASSWORD = "Xylo-Quartz 9 Pumpkin Fjord"
+PASSWORD = api_client.PASSWORD
 
 
 class Client:

@@ -17,7 +17,10 @@ from email import message_from_bytes
 from pathlib import Path
 from typing import Any
 
-PASSWORD = "Xylo-Quartz 9 Pumpkin Fjord"
+from scripts import api_client
+from scripts.bench_loopback import percentile
+
+PASSWORD = api_client.PASSWORD
 Request = tuple[str, str, Any, str | None]  # method, path, JSON body, token
 
 
@@ -79,11 +82,6 @@ def timed(conn: Connection, requests: list[Request], ok: set[int]) -> tuple[list
         times.append((time.perf_counter() - started) * 1000)
         errors += status not in ok
     return times, errors
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def latencies(base: str, outbox: Path, admin_token: str, n: int = 200) -> list[Latency]:
@@ -183,7 +181,7 @@ def scanned_per_page(client: Any, table: str, progress: Callable[[str], None]) -
     in a table of its own on the stack's DynamoDB Local."""
     from chalicelib.repository.albums import AlbumRepository
     from chalicelib.repository.tables import create_tables
-    from tests.support.albums import index_key, records
+    from scripts.synthetic_albums import index_key, records
 
     create_tables(client, f"{table}-users", table)
     repo = AlbumRepository(client, table)

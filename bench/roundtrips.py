@@ -75,8 +75,8 @@ def measure(timeout: float = 300) -> list[Count]:
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "counts.jsonl"
         env = {**os.environ, "BENCH_ROUNDTRIPS_OUT": str(out)}
-        argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tests.conftest"]
-        argv += ["bench/roundtrip_probe.py", "-x", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+        argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        argv += ["tests/failure/roundtrip_probe.py", "-x"]
         done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
         if done.returncode != 0:
             raise RuntimeError(f"round-trip probe failed:\n{done.stdout[-3000:]}")

@@ -24,7 +24,7 @@ AUTHORIZER_NAME = "CognitoUserPool"
 # accepts access tokens only (without scopes it would want ID tokens).
 COGNITO_SCOPE = "aws.cognito.signin.user.admin"
 # The seam with the template: chalice needs an ARN list here, but the pool is created
-# by the same stack. infra/merge_template.py replaces this list in the packaged template
+# by the same stack. infra/template/api.py replaces this list in the packaged template
 # with the pool's `Fn::GetAtt UserPool.Arn`, and tests/infra checks that no placeholder
 # is left. Never put a real ARN here.
 POOL_ARN_PLACEHOLDER = "arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_ReplacedByTemplate"

@@ -7,7 +7,10 @@ the very same client (boto3.client returns one). Measured with `make bench` (col
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # botocore is imported when a client is built, not at `import app`
+    from botocore.exceptions import ClientError
 
 
 def client(service: str, region: str, endpoint_url: str | None = None, config: Any = None) -> Any:
@@ -15,3 +18,8 @@ def client(service: str, region: str, endpoint_url: str | None = None, config: A
     from botocore.session import get_session
 
     return get_session().create_client(service, region_name=region, endpoint_url=endpoint_url, config=config)
+
+
+def error_code(exc: ClientError) -> str:
+    """The service's error code ("ConditionalCheckFailedException", ...), or "" if none."""
+    return str(exc.response.get("Error", {}).get("Code", ""))

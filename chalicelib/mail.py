@@ -47,6 +47,12 @@ def one_line(text: str, limit: int = GREETING_MAX) -> str:
     return " ".join(cleaned.split())[:limit]
 
 
+def new_code() -> str:
+    """A one-time code as the code mails carry it: 6 random digits (API.md). The builtin
+    backend issues these; the Cognito backend mails them where a local pool makes none."""
+    return f"{secrets.randbelow(1_000_000):06d}"
+
+
 def code_message(purpose: str, greeting_name: str, code: str, web_base_url: str = "") -> tuple[str, str]:
     """(subject, body) of a mailed code, `purpose` confirm or reset. One text for every
     identity backend, so the web app, the tests and people read the same mail. The name

@@ -70,9 +70,12 @@ def server_timings(plain_chalice: bool, requests: int, warmup: int) -> list[floa
             child.stop()
 
 
-def report(label: str, timings: list[float]) -> None:
-    from bench.loopback import percentile
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
+
+def report(label: str, timings: list[float]) -> None:
     print(
         f"{label}: {len(timings)} keep-alive GET /health: p50 {percentile(timings, 0.5):.2f} ms, "
         f"p95 {percentile(timings, 0.95):.2f} ms, max {max(timings):.2f} ms"

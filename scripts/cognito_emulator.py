@@ -56,7 +56,7 @@ REGION = "us-east-1"
 POOL_NAME = "bandstand-local"
 CLIENT_NAME = "bandstand-web"
 SIGNUP_CLIENT_NAME = "bandstand-signup"
-# What the deployed clients have (infra/merge_template.py): secrets, token lifetimes, and
+# What the deployed clients have (infra/template/identity.py): secrets, token lifetimes, and
 # `email` writable through the sign-up client only.
 TOKEN_SETTINGS: dict[str, Any] = {
     "PreventUserExistenceErrors": "ENABLED",

@@ -42,7 +42,7 @@ CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
 # Pages and config.js must be fresh after a deploy; the rest may be cached a little.
 NO_CACHE = ("text/html; charset=utf-8",)
 API_STAGE = "api"  # api_gateway_stage in .chalice/config.json
-SITE_BUCKET = "SiteBucket"  # its logical id in infra/merge_template.py
+SITE_BUCKET = "SiteBucket"  # its logical id in infra/template/site.py
 
 
 def stack_name(stage: str) -> str:

@@ -13,41 +13,21 @@ failure. The user it registers stays (delete it with DELETE /users/me if you lik
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import secrets
 import sys
 import time
-import urllib.error
-import urllib.request
 from email import message_from_bytes
 from pathlib import Path
 from typing import Any
+
+from scripts.api_client import call
 
 PASSWORD = "Smoke-Test Lantern 7 Orchard"
 
 
 class Failed(Exception):
     pass
-
-
-def call(
-    base: str, method: str, path: str, body: Any = None, token: str = "", origin: str = ""
-) -> tuple[int, dict[str, str], Any]:
-    headers = {"Content-Type": "application/json"} if body is not None else {}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    if origin:
-        headers["Origin"] = origin
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base.rstrip("/") + path, data=data, headers=headers, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            raw = response.read()
-            return response.status, dict(response.headers), json.loads(raw) if raw else None
-    except urllib.error.HTTPError as error:
-        raw = error.read()
-        return error.code, dict(error.headers), json.loads(raw) if raw else None
 
 
 def expect(step: str, status: int, wanted: int, body: Any) -> None:
@@ -81,10 +61,10 @@ def admin_confirm(pool_id: str, username: str) -> None:
 def journey(url: str, origin: str, outbox: Path | None, pool_id: str | None) -> None:
     name = f"smoke{secrets.token_hex(4)}"
     email = f"{name}@example.com"
-    status, _, body = call(url, "POST", "/auth/register", {"username": name, "email": email, "password": PASSWORD})
+    status, body, _ = call(url, "POST", "/auth/register", {"username": name, "email": email, "password": PASSWORD})
     expect("register", status, 201, body)
     if outbox is not None:
-        status, _, body = call(
+        status, body, _ = call(
             url, "POST", "/auth/confirm", {"username": name, "code": code_from_outbox(outbox, email)}
         )
         expect("confirm with the mailed code", status, 200, body)
@@ -93,15 +73,15 @@ def journey(url: str, origin: str, outbox: Path | None, pool_id: str | None) -> 
         print("ok  confirm (admin)")
     else:
         raise Failed("give --outbox or --user-pool-id to confirm the user")
-    status, _, tokens = call(url, "POST", "/auth/login", {"username": name, "password": PASSWORD})
+    status, tokens, _ = call(url, "POST", "/auth/login", {"username": name, "password": PASSWORD})
     expect("sign in", status, 200, tokens)
-    status, _, albums = call(url, "GET", "/albums", token=tokens["access_token"])
+    status, albums, _ = call(url, "GET", "/albums", token=tokens["access_token"])
     expect("list albums", status, 200, albums)
-    status, _, fresh = call(url, "POST", "/auth/refresh", {"refresh_token": tokens["refresh_token"]})
+    status, fresh, _ = call(url, "POST", "/auth/refresh", {"refresh_token": tokens["refresh_token"]})
     expect("refresh", status, 200, fresh)
-    status, _, body = call(url, "POST", "/auth/logout", token=fresh["access_token"])
+    status, body, _ = call(url, "POST", "/auth/logout", token=fresh["access_token"])
     expect("sign out", status, 204, body)
-    status, headers, problem = call(url, "GET", "/users/me", origin=origin)
+    status, problem, headers = call(url, "GET", "/users/me", origin=origin)
     expect("401 without a token", status, 401, problem)
     allowed = {k.lower(): v for k, v in headers.items()}.get("access-control-allow-origin")
     if allowed != origin or (problem or {}).get("code") != "invalid_token":

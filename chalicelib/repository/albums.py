@@ -9,8 +9,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.aws import error_code
 from chalicelib.errors import DuplicateAlbum, NotFound, RankTaken, VersionConflict
-from chalicelib.repository.dynamo import Item, cancellation_codes, drain, error_code, get_n, get_s, n, query_page, s
+from chalicelib.repository.dynamo import Item, cancellation_codes, drain, get_n, get_s, n, query_page, s
 from chalicelib.repository.schema import ALBUMS_BY_RANK
 
 CATALOG = "ALBUMS"  # the one partition of the rank index; the catalog is small

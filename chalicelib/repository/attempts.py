@@ -25,9 +25,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.aws import error_code
 from chalicelib.clock import Clock
 from chalicelib.errors import TooManyRequests
-from chalicelib.repository.dynamo import Item, error_code, get_n, get_s, n, s
+from chalicelib.repository.dynamo import Item, get_n, get_s, n, s
 from chalicelib.repository.schema import TTL_ATTRIBUTE
 from chalicelib.repository.users import email_key
 

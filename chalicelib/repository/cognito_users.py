@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
-from chalicelib.repository.dynamo import Item, error_code, get_n, get_s, n, s
+from chalicelib.aws import error_code
+from chalicelib.repository.dynamo import Item, get_n, get_s, n, s
 from chalicelib.repository.users import USERS_LIST_KEY, UserRepository, email_key, raise_if_taken, user_key
 
 

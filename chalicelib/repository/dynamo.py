@@ -12,6 +12,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.aws import error_code
 from chalicelib.errors import InvalidCursor
 
 Item = dict[str, dict[str, Any]]
@@ -38,10 +39,6 @@ def get_n(item: Item, name: str, default: int = 0) -> int:
 def get_ss(item: Item, name: str) -> tuple[str, ...]:
     value = item.get(name)
     return tuple(sorted(value["SS"])) if value and "SS" in value else ()
-
-
-def error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
 
 
 def cancellation_codes(exc: ClientError) -> list[str]:

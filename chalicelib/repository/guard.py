@@ -15,8 +15,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
+from chalicelib.aws import error_code
 from chalicelib.errors import ServiceUnavailable, ValidationError
-from chalicelib.repository.dynamo import cancellation_codes, error_code
+from chalicelib.repository.dynamo import cancellation_codes
 
 # Capacity: the table or account is over its limits; a retry a moment later may pass.
 THROTTLE_CODES = frozenset(

@@ -8,6 +8,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.aws import error_code
 from chalicelib.errors import EmailTaken, NotFound, UsernameTaken
 from chalicelib.identifiers import normal_form
 from chalicelib.identity.builtin.codes import StoredCode
@@ -15,7 +16,6 @@ from chalicelib.repository.dynamo import (
     Item,
     cancellation_codes,
     drain,
-    error_code,
     get_n,
     get_s,
     get_ss,

@@ -18,6 +18,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from webpolicy import content_security_policy  # one policy with CloudFront's (infra/template/site.py)
+
 if TYPE_CHECKING:
     from _typeshed import StrPath
 
@@ -34,20 +36,6 @@ MIME_TYPES: dict[str, str] = {
     ".ico": "image/x-icon",
     ".txt": "text/plain; charset=utf-8",
 }
-
-
-def localhost_variant(origin: str) -> str:
-    """The same origin with localhost for 127.0.0.1 (a page may use either)."""
-    return origin.replace("://127.0.0.1", "://localhost")
-
-
-def content_security_policy(api_origin: str) -> str:
-    connect = " ".join(dict.fromkeys(["'self'", api_origin, localhost_variant(api_origin)]))
-    return (
-        "default-src 'self'; script-src 'self'; style-src 'self'; "
-        f"img-src 'self' data:; connect-src {connect}; frame-ancestors 'none'; "
-        "base-uri 'self'; form-action 'self'; object-src 'none'"
-    )
 
 
 def config_js(api_base_url: str) -> str:

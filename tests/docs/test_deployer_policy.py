@@ -131,7 +131,7 @@ def test_the_policy_grants_every_call_of_scripts_deploy() -> None:
 
 
 def test_the_policy_lets_cloudformation_create_every_resource_type_of_the_template() -> None:
-    text = (ROOT / "infra" / "merge_template.py").read_text(encoding="utf-8")
+    text = "".join(path.read_text(encoding="utf-8") for path in sorted((ROOT / "infra").rglob("*.py")))
     types = set(re.findall(r'"(AWS::[A-Za-z0-9]+::[A-Za-z0-9]+)"', text)) - {"AWS::NoValue"}
     types |= {"AWS::Serverless::Function", "AWS::Serverless::Api"}
     unknown = types - set(CREATE_ACTION)

@@ -19,8 +19,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
-# The one place other suites (tests/failure) and the benchmarks (bench/) reach the local
-# stack from: when the runner changes, only these helpers follow it.
+# The one place other suites (tests/failure) reach the local stack from: when the runner
+# changes, only these helpers follow it.
 Stack = devstack.Stack
 StackChild = devstack.Child
 

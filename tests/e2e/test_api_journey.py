@@ -3,30 +3,12 @@ each identity backend (cognito: the durable local emulator, scripts/cognito_emul
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from typing import Any
 
 import pytest
 
+from scripts.api_client import call
 from tests.support.api import STRONG_PASSWORD, latest_code, read_mail
-
-
-def call(base: str, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
-    headers = {"Content-Type": "application/json"} if body is not None else {}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base + path, data=data, headers=headers, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            raw = response.read()
-            return response.status, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as error:
-        raw = error.read()
-        return error.code, json.loads(raw) if raw else None
-
 
 pytestmark = pytest.mark.parametrize("identity_backend", ["builtin", "cognito"])
 
@@ -34,7 +16,7 @@ pytestmark = pytest.mark.parametrize("identity_backend", ["builtin", "cognito"])
 def test_register_confirm_sign_in_sign_out_and_restart(make_stack, identity_backend):
     stack = make_stack(identity_backend=identity_backend)
     api = stack.api_url
-    status, body = call(
+    status, body, _ = call(
         api,
         "POST",
         "/auth/register",
@@ -42,16 +24,16 @@ def test_register_confirm_sign_in_sign_out_and_restart(make_stack, identity_back
     )
     assert status == 201 and body["status"] == "UNCONFIRMED"
     code = latest_code(stack.outbox_dir, "newcomer@example.com")
-    assert call(api, "POST", "/auth/confirm", {"username": "newcomer", "code": code}) == (
+    assert call(api, "POST", "/auth/confirm", {"username": "newcomer", "code": code})[:2] == (
         200,
         {"username": "newcomer", "status": "CONFIRMED"},
     )
-    status, tokens = call(api, "POST", "/auth/login", {"username": "newcomer", "password": STRONG_PASSWORD})
+    status, tokens, _ = call(api, "POST", "/auth/login", {"username": "newcomer", "password": STRONG_PASSWORD})
     assert status == 200 and tokens["token_type"] == "Bearer"
-    status, me = call(api, "GET", "/users/me", token=tokens["access_token"])
+    status, me, _ = call(api, "GET", "/users/me", token=tokens["access_token"])
     assert status == 200 and me["username"] == "newcomer" and me["email"] == "newcomer@example.com"
     assert call(api, "POST", "/auth/logout", token=tokens["access_token"])[0] == 204
-    status, problem = call(api, "GET", "/users/me", token=tokens["access_token"])
+    status, problem, _ = call(api, "GET", "/users/me", token=tokens["access_token"])
     assert status == 401 and problem["code"] == "invalid_token"
 
     pool = pool_ids(stack)
@@ -65,15 +47,15 @@ def test_register_confirm_sign_in_sign_out_and_restart(make_stack, identity_back
     # same LOCAL_DIR, new ports: the data must still be there (on cognito: in the pool,
     # restored from the emulator's state file, with the same pool and client ids)
     restarted = make_stack(identity_backend=identity_backend)
-    status, again = call(
+    status, again, _ = call(
         restarted.api_url, "POST", "/auth/login", {"username": "newcomer", "password": STRONG_PASSWORD}
     )
     assert status == 200
     assert pool_ids(restarted) == pool
-    status, me = call(restarted.api_url, "GET", "/users/me", token=again["access_token"])
+    status, me, _ = call(restarted.api_url, "GET", "/users/me", token=again["access_token"])
     assert status == 200 and me["status"] == "CONFIRMED"
     # the registration is still taken after the restart
-    status, problem = call(
+    status, problem, _ = call(
         restarted.api_url,
         "POST",
         "/auth/register",
@@ -95,7 +77,7 @@ def test_the_enumeration_safe_answers_over_real_http(make_stack, identity_backen
     api = stack.api_url
     owner = {"username": "owner", "email": "owner@example.com", "password": STRONG_PASSWORD}
     assert call(api, "POST", "/auth/register", owner)[0] == 201
-    status, body = call(
+    status, body, _ = call(
         api,
         "POST",
         "/auth/register",
@@ -112,7 +94,7 @@ def test_the_enumeration_safe_answers_over_real_http(make_stack, identity_backen
 
     for name in ("owner", "nobody-here"):
         assert call(api, "POST", "/auth/resend-code", {"username": name})[0] == 202
-        status, problem = call(api, "POST", "/auth/resend-code", {"username": name})
+        status, problem, _ = call(api, "POST", "/auth/resend-code", {"username": name})
         assert status == 429 and problem["code"] == "too_many_requests"
 
     for name in ("owner", "nobody-here"):

@@ -1,26 +1,10 @@
-"""Plain HTTP against a running local stack, and a look into its users table."""
+"""A look into a running local stack's users table (HTTP calls: scripts/api_client.py)."""
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from typing import Any
 
 LOCAL_USERS_TABLE = "bandstand-local-users"  # the local stage's, .chalice/config.json
-
-
-def call(base: str, method: str, path: str, body: Any = None, timeout: float = 60) -> tuple[int, Any, dict[str, str]]:
-    headers = {"Content-Type": "application/json"} if body is not None else {}
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base + path, data=data, headers=headers, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            raw = response.read()
-            return response.status, json.loads(raw) if raw else None, dict(response.headers)
-    except urllib.error.HTTPError as error:
-        raw = error.read()
-        return error.code, json.loads(raw) if raw else None, dict(error.headers)
 
 
 def dynamodb(url: str) -> Any:

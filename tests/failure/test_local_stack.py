@@ -14,9 +14,10 @@ import pytest
 
 from chalicelib import services
 from chalicelib.repository.tables import create_tables
+from scripts.api_client import call
 from tests.conftest import ALBUMS_TABLE, USERS_TABLE
 from tests.e2e.conftest import free_port, kill_stack, start_database
-from tests.failure.stack_client import call, dynamodb, stored_users
+from tests.failure.stack_client import dynamodb, stored_users
 from tests.support.album_api import problem
 from tests.support.api import STRONG_PASSWORD, Api, latest_code
 from tests.support.prerequisites import require_dynamodb_local

@@ -18,9 +18,7 @@ from chalicelib import services
 from tests.conftest import ALBUMS_TABLE, USERS_TABLE
 from tests.failure.faults import THROTTLE_CODES, FaultyClient
 from tests.support.album_api import BLUE, PET_SOUNDS, REVOLVER, problem
-from tests.support.api import STRONG_PASSWORD, read_mail
-
-NEW_PASSWORD = "Walrus Octave 7 Marmalade Ink"
+from tests.support.api import NEW_PASSWORD, STRONG_PASSWORD, read_mail
 
 
 @dataclass

@@ -19,7 +19,7 @@ import pytest
 from chalicelib import services
 from chalicelib.config import get_settings
 from chalicelib.repository.albums import AlbumRecord, AlbumRepository
-from tests.support.albums import index_key, records
+from scripts.synthetic_albums import index_key, records
 
 SMALL, LARGE, LIMIT = 300, 3_000, 50
 

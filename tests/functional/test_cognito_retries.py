@@ -21,12 +21,8 @@ from chalicelib import services
 from chalicelib.config import get_settings
 from tests.conftest import USERS_TABLE
 from tests.failure.faults import FaultyClient
-from tests.support.api import STRONG_PASSWORD
+from tests.support.api import NEW_PASSWORD, OTHER_PASSWORD, STRONG_PASSWORD
 from tests.support.problems import assert_problem
-
-NEW_PASSWORD = "Walrus Octave 7 Marmalade Ink"
-OTHER_PASSWORD = "Lantern Harbour 9 Velvet Moss"
-
 
 pytestmark = pytest.mark.parametrize("identity_backend", ["cognito"])  # builtin changes one table only
 

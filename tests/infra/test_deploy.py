@@ -14,6 +14,7 @@ from moto import mock_aws
 
 from scripts import deploy
 from scripts.devstack.static_server import MIME_TYPES
+from tests.support.api import STRONG_PASSWORD
 
 REGION = "us-east-1"
 ROOT = Path(__file__).resolve().parents[2]
@@ -233,7 +234,7 @@ def test_grant_admin_writes_the_pool_group_and_the_apps_mirror(deployed_stage: d
     from chalicelib.identity import Registration
 
     assert deploy.run_cli(deployed_stage, "dev", REGION, ["grant-admin", "nobody"]) == 1
-    services.accounts().register(Registration("alice", "alice@example.com", "Xylo-Quartz 9 Pumpkin Fjord"))
+    services.accounts().register(Registration("alice", "alice@example.com", STRONG_PASSWORD))
     assert deploy.run_cli(deployed_stage, "dev", REGION, ["grant-admin", "alice"]) == 0
     pool_id = client("cloudformation").describe_stacks(StackName=deploy.stack_name("dev"))["Stacks"][0]["Outputs"]
     pool = next(o["OutputValue"] for o in pool_id if o["OutputKey"] == "UserPoolId")

@@ -11,7 +11,8 @@ import pytest
 
 from chalicelib import authorizers
 from chalicelib.repository import schema
-from infra import merge_template as infra
+from infra.merge_template import build
+from infra.template import api, iam, storage
 from scripts.devstack.static_server import content_security_policy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,7 +49,7 @@ def test_tables_are_the_ones_the_local_stage_creates(resources: dict[str, Any]) 
 def test_ttl_tables_match_what_create_tables_enables() -> None:
     source = (ROOT / "chalicelib" / "repository" / "tables.py").read_text(encoding="utf-8")
     assert "if name == users_table:" in source  # locally only the users table expires items
-    assert [name for name, (_d, ttl) in infra.TABLES.items() if ttl] == ["UsersTable"]
+    assert [name for name, (_d, ttl) in storage.TABLES.items() if ttl] == ["UsersTable"]
 
 
 def test_user_pool_follows_the_api_contract(resources: dict[str, Any]) -> None:
@@ -189,9 +190,9 @@ def test_policy_covers_mail_signing_key_and_cognito_admin_calls(resources: dict[
     granted = set(statements["UserPool"]["Action"])
     for call in calls:
         action = "cognito-idp:" + "".join(part.title() for part in call.split("_"))
-        assert action in granted, f"{call} needs {action} in infra/merge_template.py IAM_COGNITO_ACTIONS"
+        assert action in granted, f"{call} needs {action} in infra/template/iam.py IAM_COGNITO_ACTIONS"
     # Granted ahead of the code only while the code does not call it yet (then move it).
-    ahead = set(infra.IAM_COGNITO_AHEAD_OF_CODE)
+    ahead = set(iam.IAM_COGNITO_AHEAD_OF_CODE)
     called = {"cognito-idp:" + "".join(part.title() for part in c.split("_")) for c in calls}
     now_called = {a.lower() for a in ahead} & {a.lower() for a in called}
     assert not now_called, f"the code calls {now_called} now: drop it from IAM_COGNITO_AHEAD_OF_CODE"
@@ -259,9 +260,9 @@ def test_every_checkov_skip_has_a_reason(resources: dict[str, Any]) -> None:
 
 def test_every_aws_stage_builds_and_the_local_stage_is_refused() -> None:
     for stage in ("dev", "prod"):
-        built = infra.build(stage)
+        built = build(stage)
         body = built["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
-        assert infra.stage_authorizer(stage) == "cognito" and "securityDefinitions" in body
+        assert api.stage_authorizer(stage) == "cognito" and "securityDefinitions" in body
         assert built["Parameters"]["SigningKeyParameterName"]["Default"] == f"/bandstand/{stage}/signing-key"
     with pytest.raises(SystemExit, match="local"):
-        infra.build("local")
+        build("local")

@@ -17,7 +17,7 @@ import pytest
 
 from chalicelib import services
 from chalicelib.repository.albums import AlbumRecord, AlbumRepository
-from tests.support.albums import index_key, records
+from scripts.synthetic_albums import index_key, records
 
 SMALL, LARGE, LIMIT = 300, 30_000, 50
 

@@ -19,12 +19,11 @@ import pytest
 from chalicelib import services
 from chalicelib.errors import InvalidCode, TooManyRequests
 from tests.security.conftest import AtomicCalls
+from tests.support.api import NEW_PASSWORD, OTHER_PASSWORD
 from tests.support.problems import assert_problem
 
 CAP = 20
 DAY = 24 * 3600
-NEW_PASSWORD = "Walrus Octave 7 Marmalade Ink"
-OTHER_PASSWORD = "Lantern Harbour 9 Velvet Moss"
 
 
 def wrong(code: str) -> str:

@@ -131,7 +131,7 @@ def test_the_right_password_among_the_first_five_signs_in_and_clears_the_streak(
 
 
 def http_login(base: str, name: str, password: str) -> tuple[int, Any, dict[str, str]]:
-    from tests.failure.stack_client import call
+    from scripts.api_client import call
 
     return call(base, "POST", "/auth/login", {"username": name, "password": password})
 
@@ -139,7 +139,7 @@ def http_login(base: str, name: str, password: str) -> tuple[int, Any, dict[str,
 @pytest.mark.e2e
 @pytest.mark.parametrize("identity_backend", ["builtin", "cognito"])
 def test_sixteen_parallel_clients_over_http_get_five_401s(make_stack, identity_backend):
-    from tests.failure.stack_client import call
+    from scripts.api_client import call
 
     stack = make_stack(identity_backend=identity_backend)
     base = stack.api_url

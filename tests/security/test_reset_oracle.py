@@ -7,9 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib import services
+from tests.support.api import OTHER_PASSWORD as OTHER
 from tests.support.api import STRONG_PASSWORD
-
-OTHER = "Lantern Harbour 9 Velvet Moss"
 
 
 def sign_ins(identity_backend: str) -> list[str]:

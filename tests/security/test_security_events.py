@@ -20,9 +20,8 @@ import pytest
 
 from chalicelib.config import get_settings
 from chalicelib.logs import JsonFormatter, identifier_hash
-from tests.support.api import STRONG_PASSWORD
+from tests.support.api import NEW_PASSWORD, STRONG_PASSWORD
 
-NEW_PASSWORD = "Walrus Octave 7 Marmalade Ink"
 WRONG = "not the password at all"
 EVENTS = {
     "sign-in failed",

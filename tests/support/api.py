@@ -12,7 +12,11 @@ from email.message import Message
 from pathlib import Path
 from typing import Any, Protocol
 
-STRONG_PASSWORD = "Xylo-Quartz 9 Pumpkin Fjord"
+from scripts.api_client import PASSWORD as STRONG_PASSWORD  # the bench and smoke use it too
+
+# Second and third passwords, for resets and changes: as strong, and unlike the first.
+NEW_PASSWORD = "Walrus Octave 7 Marmalade Ink"
+OTHER_PASSWORD = "Lantern Harbour 9 Velvet Moss"
 
 
 @dataclass

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 from dataclasses import dataclass
+
+from chalicelib.mail import new_code
 
 MAX_TRIES = 5
 CONFIRM_TTL_SECONDS = 24 * 3600
@@ -27,10 +28,6 @@ class CodeCheck:
     WRONG = "wrong"
     EXPIRED = "expired"
     LOCKED = "locked"  # too many wrong tries: the code is dead, ask for a new one
-
-
-def new_code() -> str:
-    return f"{secrets.randbelow(1_000_000):06d}"
 
 
 def digest_code(secret_key: str, username: str, purpose: str, code: str) -> str:

@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from chalicelib.identity.cognito.app_client import AppClient
-from chalicelib.mail import Mailer, code_message
+from chalicelib.mail import Mailer, code_message, new_code
 
 log = logging.getLogger("bandstand.identity")
 
@@ -82,16 +81,16 @@ class OutboxDelivery:
         self._web = web_base_url
 
     def sign_up_sent(self, to: Recipient, response: dict[str, Any]) -> None:
-        self._send(to, "confirm", _random_code())
+        self._send(to, "confirm", new_code())
 
     def resend_confirmation(self, cognito: Any, client: AppClient, to: Recipient) -> None:
-        self._send(to, "confirm", _random_code())
+        self._send(to, "confirm", new_code())
 
     def reset_sent(self, to: Recipient, response: dict[str, Any]) -> None:
         headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
         raw = str(headers.get(MOTO_CODE_HEADER, ""))
         found = re.search(r"(\d{6})$", raw)
-        self._send(to, "reset", found.group(1) if found else _random_code())
+        self._send(to, "reset", found.group(1) if found else new_code())
 
     def code_for_pool(self, purpose: str, code: str) -> str:
         return MOTO_CODE_PREFIX + code if purpose == "reset" else code
@@ -103,7 +102,3 @@ class OutboxDelivery:
         except Exception:
             # The account change stands; the person can ask for the code again.
             log.exception("mail not sent", extra={"kind": purpose})
-
-
-def _random_code() -> str:
-    return f"{secrets.randbelow(1_000_000):06d}"

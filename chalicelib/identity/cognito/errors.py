@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from botocore.exceptions import ClientError
 
+from chalicelib.aws import error_code as error_code  # provider.py reads it here too
 from chalicelib.errors import (
     AlreadyConfirmed,
     BandstandError,
@@ -56,10 +57,6 @@ class IdentityBackendError(RuntimeError):
         super().__init__(f"cognito {operation} failed: {code}")
         self.operation = operation
         self.code = code
-
-
-def error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
 
 
 def _message(exc: ClientError) -> str:

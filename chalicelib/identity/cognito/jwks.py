@@ -5,8 +5,10 @@ request, and every provider built in the container shares it). A token whose `ki
 in the cache makes one refetch (Cognito rotates keys), at most one per
 REFETCH_INTERVAL_SECONDS, so a flood of made-up `kid`s cannot turn into a flood of
 fetches. The algorithm is pinned to RS256: `alg: none`, HS256 (with the public key as the
-"secret") and any other algorithm are refused before a key is looked up. The signature is
-checked by rs256.py (pure Python: no `cryptography` in the Lambda package), the claims here.
+"secret") and any other algorithm are refused before a key is looked up. PyJWT parses the
+token and checks the signature (with rs256.py registered as its RS256: pure Python, as the
+Lambda package carries no `cryptography`) and the registered claims; the Cognito ones
+(`token_use`, `client_id`) are checked here.
 
 When the first fetch fails (the pool's endpoint down or slow), the failure is remembered:
 requests within the back-off answer 503 with Retry-After at once instead of each waiting
@@ -25,7 +27,9 @@ import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
+
+import jwt
 
 from chalicelib.errors import InvalidToken, ServiceUnavailable
 from chalicelib.identity.cognito import rs256
@@ -160,14 +164,22 @@ class AccessClaims:
     issued_at: int  # epoch seconds (Cognito's `iat` has whole seconds)
 
 
+# Checked present by PyJWT; exp, iat (and nbf if there) and iss it checks itself.
 REQUIRED_CLAIMS = ("exp", "iat", "iss", "sub", "token_use", "client_id", "username")
 
 
-def _json_part(part: str) -> dict[str, Any]:
-    value = json.loads(rs256.b64url_decode(part))
-    if not isinstance(value, dict):
-        raise ValueError("not a JSON object")
-    return value
+def _pyjwt(jws: jwt.PyJWS) -> jwt.PyJWT:
+    """A PyJWT of our own over `jws` (the global one, which the builtin tokens use, stays as
+    it is). `aud` is not checked: access tokens carry `client_id` instead, checked below;
+    nor `jti`, which we do not use."""
+    api = jwt.PyJWT(options={"verify_aud": False, "verify_jti": False, "require": list(REQUIRED_CLAIMS)})
+    api._jws = jws  # PyJWT takes no PyJWS in its constructor; jwt/api_jwt.py sets it the same way
+    return api
+
+
+_JWS = jwt.PyJWS(algorithms=[])  # none of PyJWT's own algorithms: no `none`, no HS256
+_JWS.register_algorithm(ALGORITHM, rs256.PurePythonRS256())
+_JWT = _pyjwt(_JWS)
 
 
 def _is_time(value: Any) -> bool:
@@ -177,43 +189,36 @@ def _is_time(value: Any) -> bool:
 class AccessTokenVerifier:
     """Signature, expiry, issuer = the pool, `client_id` = our app client, `token_use` = access."""
 
-    def __init__(self, keys: KeySet, issuer: str, client_id: str, now: Callable[[], float] = time.time) -> None:
+    def __init__(self, keys: KeySet, issuer: str, client_id: str) -> None:
         self._keys = keys
         self._issuer = issuer
         self._client_id = client_id
-        self._now = now
 
     def verify(self, token: str) -> AccessClaims:
-        if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
-            raise InvalidToken()
-        parts = token.split(".")
-        if len(parts) != 3:
+        if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS or not token.isascii():
             raise InvalidToken()
         try:
-            header, claims, signature = _json_part(parts[0]), _json_part(parts[1]), rs256.b64url_decode(parts[2])
-        except ValueError as exc:  # bad base64url, bad JSON (UnicodeDecodeError is a ValueError)
+            header = _JWS.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
             raise InvalidToken() from exc
         kid = header.get("kid")
+        # Pinned before a key is looked up: a made-up alg costs no fetch.
         if header.get("alg") != ALGORITHM or not isinstance(kid, str):
             raise InvalidToken()
-        signing_input = f"{parts[0]}.{parts[1]}".encode("ascii", "replace")
-        if not rs256.verify(self._keys.key(kid), signing_input, signature):
-            raise InvalidToken()
+        key = self._keys.key(kid)
+        try:
+            claims = _JWT.decode(
+                token, cast(Any, key), algorithms=[ALGORITHM], issuer=self._issuer, leeway=LEEWAY_SECONDS
+            )
+        except jwt.PyJWTError as exc:
+            raise InvalidToken() from exc
         return self._checked(claims)
 
     def _checked(self, claims: dict[str, Any]) -> AccessClaims:
-        if any(name not in claims for name in REQUIRED_CLAIMS):
-            raise InvalidToken()
-        now = self._now()
-        exp, iat = claims["exp"], claims["iat"]
-        if not _is_time(exp) or exp <= now - LEEWAY_SECONDS:
-            raise InvalidToken()
-        if type(iat) is not int or iat > now + LEEWAY_SECONDS:
-            raise InvalidToken()
+        # PyJWT reads times with int(), which takes "123" and true too: Cognito's are numbers,
+        # and `iat` whole seconds (the revocation cut-off compares it).
         nbf = claims.get("nbf")
-        if nbf is not None and (not _is_time(nbf) or nbf > now + LEEWAY_SECONDS):
-            raise InvalidToken()
-        if claims["iss"] != self._issuer:
+        if not _is_time(claims["exp"]) or type(claims["iat"]) is not int or (nbf is not None and not _is_time(nbf)):
             raise InvalidToken()
         # An ID token has `aud` instead of `client_id`, and token_use "id".
         if claims["token_use"] != ACCESS or claims["client_id"] != self._client_id:
@@ -224,4 +229,4 @@ class AccessTokenVerifier:
             raise InvalidToken()
         if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
             raise InvalidToken()
-        return AccessClaims(sub, username, tuple(sorted(groups)), iat)
+        return AccessClaims(sub, username, tuple(sorted(groups)), claims["iat"])

@@ -14,9 +14,13 @@ import base64
 import binascii
 import hashlib
 import hmac
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
+
+from jwt.algorithms import Algorithm
+from jwt.exceptions import InvalidKeyError
 
 # DER encoding of DigestInfo{sha256, NULL} before the 32-byte hash (RFC 8017 section 9.2, note 1).
 SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
@@ -78,3 +82,40 @@ def verify(key: RsaPublicKey, message: bytes, signature: bytes) -> bool:
     # EM = 0x00 || 0x01 || PS (0xff, at least 8 bytes) || 0x00 || T
     expected = b"\x00\x01" + b"\xff" * (k - len(t) - 3) + b"\x00" + t
     return hmac.compare_digest(encoded, expected)
+
+
+class PurePythonRS256(Algorithm):
+    """`verify` above as a PyJWT algorithm, so PyJWT parses tokens and checks claims
+    without `cryptography` (its own RS256 needs it). Verification only: the pool signs."""
+
+    def prepare_key(self, key: Any) -> RsaPublicKey:
+        if not isinstance(key, RsaPublicKey):
+            raise InvalidKeyError("expected an RsaPublicKey")
+        return key
+
+    def sign(self, msg: bytes, key: Any) -> bytes:
+        raise NotImplementedError("verification only")
+
+    def verify(self, msg: bytes, key: Any, sig: bytes) -> bool:
+        return verify(self.prepare_key(key), msg, sig)
+
+    @staticmethod
+    def to_jwk(key_obj: Any, as_dict: bool = False) -> Any:
+        key = PurePythonRS256().prepare_key(key_obj)
+        entry = {"kty": "RSA", "n": _b64url_uint(key.n), "e": _b64url_uint(key.e)}
+        return entry if as_dict else json.dumps(entry)
+
+    @staticmethod
+    def from_jwk(jwk: Any) -> RsaPublicKey:
+        try:
+            entry = json.loads(jwk) if isinstance(jwk, str) else jwk
+        except ValueError as exc:
+            raise UnusableKey("not JSON") from exc
+        if not isinstance(entry, dict):
+            raise UnusableKey("not a JSON object")
+        return RsaPublicKey.from_jwk(entry)
+
+
+def _b64url_uint(value: int) -> str:
+    raw = value.to_bytes(max(1, (value.bit_length() + 7) // 8), "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import email
 import email.policy
-import json
 import re
 import secrets
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page
+
+from scripts.api_client import call
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
@@ -75,17 +74,8 @@ def read_code(outbox: Path, address: str, *, skip: int = 0, timeout: float = 10.
 
 def api_call(api_url: str, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
     """A JSON request straight to the API (to set a test up, not to test it)."""
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(
-        api_url + path, data=data, method=method, headers={"Content-Type": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            raw = response.read()
-            return response.status, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as exc:
-        raw = exc.read()
-        return exc.code, json.loads(raw) if raw else None
+    status, reply, _ = call(api_url, method, path, body, timeout=10)
+    return status, reply
 
 
 def register(api_url: str, person: Person) -> None:

@@ -1,4 +1,4 @@
-"""Album fixtures shared by the scale tests."""
+"""Made-up album catalogs of any size, for the scale tests and the bench (bench/loopback.py)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Counts DynamoDB calls per route, per identity backend. Run by bench/roundtrips.py as
-`pytest -p tests.conftest bench/roundtrip_probe.py`: the app fixtures of the test suite
-(moto, chalice.test.Client, one run per backend the conftest offers) do the setup.
+`pytest tests/failure/roundtrip_probe.py` (the name keeps it out of the test run): the app
+fixtures of the test suite (moto, chalice.test.Client, one run per backend the conftest
+offers) do the setup. It lives with the tests it borrows from, so bench imports no test.
 
 Calls are counted from botocore's `before-call` events on the app's DynamoDB client
 while one request runs; results are appended as JSON lines to $BENCH_ROUNDTRIPS_OUT.
