@@ -65,6 +65,10 @@ class Route:
     # The route's last call is best effort (a code check giving back its try under the
     # daily cap): a fault there leaves the try counted and the answer unchanged.
     best_effort_last: bool = False
+    # Attributes of the user's own record a failed request may leave by design: the
+    # Cognito backend's reset-in-progress marker, which is how the retry of a reset whose
+    # cut-off write failed (the pool has the new password) is recognised.
+    marker: tuple[str, ...] = ()
 
 
 ROUTES: dict[str, Route] = {
@@ -117,6 +121,7 @@ ROUTES: dict[str, Route] = {
         lambda w: {"username": "bob", "code": w.reset_code, "new_password": NEW_PASSWORD},
         leftovers=("CODES#",),
         best_effort_last=True,
+        marker=("reset_digest", "reset_until_ms"),
     ),
     "get-me": Route("GET", lambda w: "/users/me", token=lambda w: w.user),
     "patch-me": Route("PATCH", lambda w: "/users/me", lambda w: {"full_name": "Bob B."}, lambda w: w.user),
@@ -144,8 +149,19 @@ def snapshot(client: Any) -> dict[tuple[str, str], Any]:
     return items
 
 
-def changed_keys(before: dict[Any, Any], after: dict[Any, Any]) -> set[tuple[str, str]]:
-    return {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+def changed_keys(before: dict[Any, Any], after: dict[Any, Any], marker: tuple[str, ...] = ()) -> set[tuple[str, str]]:
+    """Keys whose items differ, not counting the `marker` attributes of an item that exists
+    before and after (only those attributes may differ then)."""
+
+    def without_marker(item: Any) -> Any:
+        return {k: v for k, v in item.items() if k not in marker} if item else item
+
+    return {
+        k
+        for k in before.keys() | after.keys()
+        if before.get(k) != after.get(k)
+        and not (marker and before.get(k) and after.get(k) and without_marker(before[k]) == without_marker(after[k]))
+    }
 
 
 def send(world: World, route: Route) -> Any:
@@ -174,7 +190,7 @@ def test_a_fault_at_any_call_is_a_503_and_leaves_the_tables_as_they_were(name, w
             break
         case = (name, error, "fault from call", fail_from, faulty.calls)
         assert_unavailable(reply, "1", case)
-        left = changed_keys(before, snapshot(aws))
+        left = changed_keys(before, snapshot(aws), route.marker)
         assert all(pk.startswith(route.leftovers) for pk, _ in left) if route.leftovers else not left, (case, left)
         if not route.leftovers:
             assert len(read_mail(world.api.outbox)) == mails, case  # no mail for a request that failed
