@@ -16,6 +16,7 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from chalicelib import password_policy
 from chalicelib.clock import Clock, SystemClock
@@ -23,6 +24,9 @@ from chalicelib.errors import EmailTaken, Forbidden, InvalidCredentials, Throttl
 from chalicelib.identity import IdentityProvider, Principal, Profile, ProfilePage, Registration, TokenSet
 from chalicelib.mail import Mailer
 from chalicelib.repository.attempts import AttemptRepository, LockState
+
+if TYPE_CHECKING:
+    from chalicelib.two_step.service import TwoStep
 
 log = logging.getLogger("bandstand.accounts")
 
@@ -63,6 +67,7 @@ class Accounts:
         self._floor = equal_time_seconds
         self._clock = clock or SystemClock()
         self._sleep = sleep
+        self.two_step: TwoStep | None = None  # set by chalicelib.services (it needs these accounts' lock)
 
     # -- registration ----------------------------------------------------------------
 
@@ -89,13 +94,15 @@ class Accounts:
 
     # -- sessions --------------------------------------------------------------------
 
-    def login(self, username_or_email: str, password: str) -> TokenSet:
+    def login(self, username_or_email: str, password: str, recovery_code: str | None = None) -> TokenSet:
         key = identifier_of(username_or_email)
         # The backend reads the lockout record with the user (or on its own when it has no
         # such read) and refuses before the password is checked, as a read here would.
         guard = self._attempts.guard(key, self._refuse_if_locked)
+        # Two-step sign-in's hook: may raise ChallengeIssued (the route answers the challenge).
+        gate = self.two_step.gate(key, recovery_code) if self.two_step is not None else None
         try:
-            tokens = self.identity.login(username_or_email, password, guard)
+            tokens = self.identity.login(username_or_email, password, guard, gate)
         except InvalidCredentials:
             self._count_failure(key, guard.seen)
             raise
