@@ -17,7 +17,7 @@ class Challenge:
     expires_in: int
 
 
-class ChallengeIssued(Exception):  # noqa: N818 (an outcome, not a failure)
+class ChallengeIssued(Exception):
     """Raised through the provider's login when the password was right and a code is due:
     no session may start. The login route answers it with the challenge."""
 

@@ -46,7 +46,8 @@ class CognitoSecondFactor:
             response = self._cognito.associate_software_token(AccessToken=access_token)
         except ClientError as exc:
             raise translate(exc, cognito_errors.ADMIN) from None
-        return str(response["SecretCode"])
+        # Base32 is case-insensitive; authenticator apps and the QR code want upper case.
+        return str(response["SecretCode"]).upper().rstrip("=")
 
     def confirm_enrolment(self, username: str, access_token: str, code: str) -> None:
         try:
