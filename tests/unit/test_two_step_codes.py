@@ -27,7 +27,7 @@ def test_a_code_is_accepted_in_its_step_and_the_ones_beside_it():
 
 
 def test_malformed_codes_never_match():
-    for code in ("", "12345", "1234567", "abcdef", " 12345", "\uff11\uff12\uff13\uff14\uff15\uff16")  # fullwidth digits:
+    for code in ("", "12345", "1234567", "abcdef", " 12345", "\uff11\uff12\uff13\uff14\uff15\uff16"):  # fullwidth
         assert totp.match(RFC_SECRET, code, 59_000) is None
 
 
