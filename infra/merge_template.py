@@ -50,6 +50,7 @@ IAM_COGNITO_ACTIONS = (
     "cognito-idp:AdminAddUserToGroup",
     "cognito-idp:AdminDeleteUser",
     "cognito-idp:AdminGetUser",
+    "cognito-idp:AdminSetUserMfaPreference",  # two-step sign-in (IAM action names ignore case)
     "cognito-idp:AdminUserGlobalSignOut",
 )
 IAM_SES_ACTIONS = ("ses:SendEmail",)
