@@ -133,6 +133,7 @@ class Model(Generic[T]):
     fields: tuple[Field, ...]
     description: str = ""
     partial: bool = False  # every field optional, but at least one required (PATCH)
+    one_of: tuple[str, ...] = ()  # exactly one of these fields must be given
     by_name: Mapping[str, Field] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -159,6 +160,8 @@ class Model(Generic[T]):
                 result[f.name] = value
         if self.partial and not body:
             errors.append(FieldError("", f"give at least one of: {', '.join(self.by_name)}"))
+        if self.one_of and sum(name in body for name in self.one_of) != 1:
+            errors.append(FieldError(self.one_of[0], f"give exactly one of: {', '.join(self.one_of)}"))
         if errors:
             raise ValidationError(errors, "Some fields are missing or invalid.")
         return self.build(**result)
@@ -174,6 +177,8 @@ class Model(Generic[T]):
             schema["required"] = required
         if self.partial:
             schema["minProperties"] = 1
+        if self.one_of:
+            schema["oneOf"] = [{"required": [name]} for name in self.one_of]
         if self.description:
             schema["description"] = self.description
         return schema
@@ -290,7 +295,7 @@ MFA_OFF = Model(
     shapes.MfaOffRequest,
     (OPTIONAL_TOTP_CODE, RECOVERY_CODE),
     description="Exactly one of code and recovery_code.",
-    partial=True,
+    one_of=("code", "recovery_code"),
 )
 PROFILE_UPDATE = Model("ProfileUpdateRequest", shapes.ProfileUpdate, (FULL_NAME,), partial=True)
 
