@@ -45,7 +45,7 @@ from chalicelib.repository.two_step import ChallengeRecord, TwoStepRecord, TwoSt
 from chalicelib.two_step import keys, messages, recovery, totp
 from chalicelib.two_step.factor import Challenge, ChallengeIssued, PoolSignIn, SecondFactor
 from chalicelib.two_step.lock import SignInLock
-from chalicelib.validation import USERNAME_PATTERN
+from chalicelib.validation import USERNAME_PATTERN, USERNAME_RE
 
 log = logging.getLogger("bandstand.two_step")
 
@@ -162,7 +162,8 @@ class TwoStep:
         self._mail(record.email, "mfa-off", messages.turned_off(record.greeting, self._web))
 
     def admin_reset(self, admin: Principal, username: str) -> None:
-        before = self._store.turn_off(username.lower())
+        name = username.lower()
+        before = self._store.turn_off(name) if USERNAME_RE.fullmatch(name) else None
         if before is None:
             raise NotFound("No such user.")
         self._factor.disable(before.username)

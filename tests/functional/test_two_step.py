@@ -189,7 +189,8 @@ def test_an_admin_turns_it_off_for_a_user(api, alice, identity_backend):
     api.signup("root")
     services.accounts().grant("root", "admin")
     admin = login(api, "root").json["access_token"]
-    assert_problem(api.delete("/users/nobody/mfa", admin), 404, "not_found")
+    for name in ("nobody", "x" * 300, "not%20a%20name"):
+        assert_problem(api.delete(f"/users/{name}/mfa", admin), 404, "not_found")
     assert api.delete("/users/alice/mfa", admin).status == 204
     assert set(login(api).json) == TOKEN_KEYS
     assert mails_with_subject(api.outbox, "alice@example.com", "Two-step sign-in was turned off by an administrator")

@@ -15,7 +15,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.errors import InvalidCode, InvalidSession, ServiceUnavailable
+from chalicelib.errors import InvalidCode, InvalidSession, InvalidToken, ServiceUnavailable
 from chalicelib.identity import TokenSet
 from chalicelib.identity.cognito import errors as cognito_errors
 from chalicelib.identity.cognito.errors import translate
@@ -35,6 +35,14 @@ def _tokens(response: dict[str, Any]) -> TokenSet:
     return TokenSet(result["IdToken"], result["AccessToken"], int(result["ExpiresIn"]), result.get("RefreshToken"))
 
 
+def _token_error(exc: ClientError) -> Exception:
+    """Calls made with the caller's access token: the pool refusing the token (signed
+    out everywhere, expired meanwhile) is the client's 401, as our own check would be."""
+    if cognito_errors.error_code(exc) == "NotAuthorizedException":
+        return InvalidToken()
+    return translate(exc, cognito_errors.ADMIN)
+
+
 class CognitoSecondFactor:
     def __init__(self, cognito: Any, pool_id: str, client_id: str) -> None:
         self._cognito = cognito
@@ -45,7 +53,7 @@ class CognitoSecondFactor:
         try:
             response = self._cognito.associate_software_token(AccessToken=access_token)
         except ClientError as exc:
-            raise translate(exc, cognito_errors.ADMIN) from None
+            raise _token_error(exc) from None
         # Base32 is case-insensitive; authenticator apps and the QR code want upper case.
         return str(response["SecretCode"]).upper().rstrip("=")
 
@@ -60,7 +68,7 @@ class CognitoSecondFactor:
         except ClientError as exc:
             if cognito_errors.error_code(exc) in WRONG_CODE:
                 raise InvalidCode() from None
-            raise translate(exc, cognito_errors.ADMIN) from None
+            raise _token_error(exc) from None
 
     def disable(self, username: str) -> None:
         self._set(username, OFF)
