@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_support import Person, screenshot, sign_in
+from browser_support import Person, api_call, screenshot, sign_in
 from playwright.sync_api import Page, expect
 
 from scripts.devstack import Stack
@@ -30,6 +30,21 @@ def qr_text(page: Page) -> str:
     for col, row in re.findall(r"M(\d+),(\d+)h1v1h-1z", path):
         modules[int(row) - 4][int(col) - 4] = True  # 4 modules of quiet zone
     return read(modules).text
+
+
+def turn_on(page: Page, identity_backend: str) -> tuple[Authenticator, list[str]]:
+    """On the profile page: turn two-step sign-in on; the authenticator and the codes."""
+    page.goto("/profile.html")
+    page.get_by_role("button", name="Turn on two-step sign-in").click()
+    expect(page.locator("#mfa-secret")).not_to_be_empty()
+    app = Authenticator(page.locator("#mfa-secret").inner_text().replace(" ", ""), identity_backend)
+    page.locator("#mfa-verify-code").fill(app.code())
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.locator("#mfa-code-list li")).to_have_count(10)
+    codes = page.locator("#mfa-code-list li").all_inner_texts()
+    page.get_by_role("button", name="I have saved them").click()
+    expect(page.locator("#mfa-status")).to_have_text("Two-step sign-in is on.")
+    return app, codes
 
 
 def password_step(page: Page, who: Person) -> None:
@@ -98,14 +113,7 @@ def test_an_expired_session_goes_back_to_the_password(
 ) -> None:
     """A session the API no longer knows (expired or spent): back to the password step."""
     sign_in(page, confirmed_person)
-    page.goto("/profile.html")
-    page.get_by_role("button", name="Turn on two-step sign-in").click()
-    expect(page.locator("#mfa-secret")).not_to_be_empty()
-    app = Authenticator(page.locator("#mfa-secret").inner_text().replace(" ", ""), identity_backend)
-    page.locator("#mfa-verify-code").fill(app.code())
-    page.get_by_role("button", name="Confirm").click()
-    expect(page.locator("#mfa-code-list li")).to_have_count(10)
-    page.get_by_role("button", name="I have saved them").click()
+    app, _ = turn_on(page, identity_backend)
     sign_out(page)
     password_step(page, confirmed_person)
     # Five wrong codes spend the session; the sixth try finds it gone.
@@ -117,3 +125,32 @@ def test_an_expired_session_goes_back_to_the_password(
     page.get_by_role("button", name="Verify").click()
     expect(page.get_by_role("status")).to_contain_text("Enter your password again")
     expect(page.get_by_label("Password")).to_be_visible()
+
+
+def test_turn_off_with_a_recovery_code_and_an_admin_turns_it_off(
+    page: Page, stack: Stack, confirmed_person: Person, admin: Person, identity_backend: str
+) -> None:
+    sign_in(page, confirmed_person)
+    _, codes = turn_on(page, identity_backend)
+    page.get_by_label("Code from the app, or a recovery code").fill(codes[2])
+    page.get_by_role("button", name="Turn off two-step sign-in").click()
+    expect(page.locator("#mfa-status")).to_have_text("Two-step sign-in is off.")
+    turn_on(page, identity_backend)
+    sign_out(page)
+
+    sign_in(page, admin)
+    page.goto("/profile.html")
+    expect(page.get_by_role("heading", name="Administration")).to_be_visible()
+    page.get_by_label("Username").fill("nobody-here")
+    page.get_by_role("button", name="Turn off two-step sign-in").click()
+    expect(page.locator("#admin-mfa-username-error")).to_have_text("No such user.")
+    page.get_by_label("Username").fill(confirmed_person.username)
+    page.get_by_role("button", name="Turn off two-step sign-in").click()
+    expect(page.locator("#admin-mfa-notice")).to_contain_text(f"off for {confirmed_person.username}")
+    status, body = api_call(
+        stack.api_url,
+        "POST",
+        "/auth/login",
+        {"username": confirmed_person.username, "password": confirmed_person.password},
+    )
+    assert status == 200 and "access_token" in body  # the password alone again
