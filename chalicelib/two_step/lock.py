@@ -16,8 +16,11 @@ class SignInLock:
         self._attempts = attempts
         self._clock = clock
 
-    def refuse_if_locked(self, identifier: str) -> None:
-        self._refuse(self._attempts.lock_state(identifier))
+    def refuse_if_locked(self, identifier: str) -> LockState:
+        """The identifier's lock state (one GetItem); TooManyRequests while it is locked."""
+        state = self._attempts.lock_state(identifier)
+        self._refuse(state)
+        return state
 
     def count_failure(self, identifier: str) -> None:
         """One conditional write on top of the count read, as a wrong password."""

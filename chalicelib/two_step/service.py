@@ -1,18 +1,23 @@
 """Two-step sign-in use cases (API.md "Two-step sign-in"), the same on both backends.
 
-DynamoDB and provider calls per operation (Cognito calls in brackets; builtin has none):
-  status            GetItem (projection of the profile item)
-  enrol             GetItem + UpdateItem  [+ AssociateSoftwareToken]
-  verify            GetItem + UpdateItem  [+ VerifySoftwareToken + SetUserMFAPreference]
-  regenerate        GetItem + UpdateItem
-  turn_off          GetItem + UpdateItem  [+ AdminSetUserMFAPreference]
-  admin_reset       UpdateItem            [+ AdminSetUserMFAPreference]
-  sign-in hook      GetItem (+ PutItem of the challenge session, or UpdateItem of a
-                    recovery code; Cognito: + UpdateItem x2 for the window and
-                    AdminSetUserMFAPreference x2 + InitiateAuth)
-  complete          GetItem (session) + GetItem (lock) + GetItem (user) + UpdateItem (step)
-                    + DeleteItem (session); builtin + GetItem (user) + PutItem (refresh
-                    token); [Cognito + RespondToAuthChallenge]
+DynamoDB and Cognito calls per route, after the caller's authenticate GetItem (counted in
+tests/functional/test_two_step_calls.py; Cognito calls in brackets, builtin has none):
+  POST /users/me/mfa/totp          GetItem + UpdateItem  [+ AssociateSoftwareToken]
+  POST /users/me/mfa/totp/verify   GetItem + UpdateItem  [+ VerifySoftwareToken
+                                   + SetUserMFAPreference]
+  POST /users/me/mfa/recovery-codes  GetItem + UpdateItem
+  DELETE /users/me/mfa             GetItem + UpdateItem  [+ AdminSetUserMFAPreference]
+  DELETE /users/{username}/mfa     UpdateItem            [+ AdminSetUserMFAPreference]
+  GET /users/me                    + GetItem (the `mfa` state)
+  POST /auth/login, two-step on    + GetItem + PutItem (the challenge session); with a
+                                   recovery code + GetItem + UpdateItem (the code) [+ 2
+                                   UpdateItem (the window) + AdminSetUserMFAPreference x2
+                                   + InitiateAuth]; two-step off: builtin nothing more (the
+                                   flag comes with the user), Cognito + GetItem
+  POST /auth/login/mfa             GetItem (session) + GetItem (lock) + GetItem (state)
+                                   + UpdateItem (step) + DeleteItem (session) [+ Respond-
+                                   ToAuthChallenge]; builtin + GetItem (user) + PutItem
+                                   (refresh token); + DeleteItem when a streak is reset
 Mails go out when two-step is turned on or off (by the user or an admin) and when a
 recovery code signs someone in. Logs name the event and the user's opaque sub only.
 """
@@ -186,7 +191,7 @@ class TwoStep:
         challenge = self._store.get_session(username, _digest(secret))
         if challenge is None or challenge.expires_ms <= self._clock.now_ms() or challenge.wrong >= MAX_WRONG_CODES:
             raise InvalidSession()
-        self._lock.refuse_if_locked(challenge.identifier)
+        lock = self._lock.refuse_if_locked(challenge.identifier)
         record = self._store.read(username)
         if record is None or not record.on or record.sub != challenge.sub or record.secret is None:
             raise InvalidSession()  # turned off, or another account of the same name now
@@ -198,7 +203,8 @@ class TwoStep:
         except InvalidCode:
             self._wrong_code(challenge)
         self._store.end_session(challenge)
-        self._lock.clear(challenge.identifier)
+        if lock.failures:
+            self._lock.clear(challenge.identifier)  # a success resets the streak
         self._event("mfa_sign_in", record.sub)
         return tokens
 
