@@ -3,10 +3,12 @@
 DynamoDB and Cognito calls per route, after the caller's authenticate GetItem (counted in
 tests/functional/test_two_step_calls.py; Cognito calls in brackets, builtin has none):
   POST /users/me/mfa/totp          GetItem + UpdateItem  [+ AssociateSoftwareToken]
-  POST /users/me/mfa/totp/verify   GetItem + UpdateItem  [+ VerifySoftwareToken
-                                   + SetUserMFAPreference]
-  POST /users/me/mfa/recovery-codes  GetItem + UpdateItem
-  DELETE /users/me/mfa             GetItem + UpdateItem  [+ AdminSetUserMFAPreference]
+  POST /users/me/mfa/totp/verify   GetItem + GetItem (lock) + UpdateItem
+                                   [+ VerifySoftwareToken + SetUserMFAPreference]
+  POST /users/me/mfa/recovery-codes  GetItem + GetItem (lock) + UpdateItem
+  DELETE /users/me/mfa             GetItem + GetItem (lock) + UpdateItem
+                                   [+ AdminSetUserMFAPreference]
+  (a wrong code at these three: + UpdateItem, the lock's count)
   DELETE /users/{username}/mfa     UpdateItem            [+ AdminSetUserMFAPreference]
   GET /users/me                    + GetItem (the `mfa` state)
   POST /auth/login, two-step on    + GetItem + PutItem (the challenge session); with a
@@ -28,6 +30,8 @@ import hashlib
 import logging
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -124,10 +128,11 @@ class TwoStep:
         record = self._read(principal.username)
         if record.on or record.pending is None:
             raise NoPendingAuthenticator()
-        step = totp.match(keys.unseal(self._seal_key, record.pending), code, self._clock.now_ms())
-        if step is None:
-            raise InvalidCode()
-        self._factor.confirm_enrolment(principal.username, access_token, code)
+        with self._counted(principal.username):
+            step = totp.match(keys.unseal(self._seal_key, record.pending), code, self._clock.now_ms())
+            if step is None:
+                raise InvalidCode()
+            self._factor.confirm_enrolment(principal.username, access_token, code)
         codes = recovery.new_set()
         if not self._store.turn_on(principal.username, record.pending, step, self._digests(principal.username, codes)):
             raise NoPendingAuthenticator()  # replaced or confirmed by a parallel request
@@ -139,13 +144,14 @@ class TwoStep:
 
     def regenerate(self, principal: Principal, code: str) -> list[str]:
         record = self._read_on(principal.username)
-        step = self._step(record, code)
         codes = recovery.new_set()
         assert record.secret is not None
-        if not self._store.replace_recovery(
-            principal.username, record.secret, step, self._digests(principal.username, codes)
-        ):
-            raise InvalidCode()  # the step was used meanwhile (a replay), or it was turned off
+        with self._counted(principal.username):
+            step = self._step(record, code)
+            if not self._store.replace_recovery(
+                principal.username, record.secret, step, self._digests(principal.username, codes)
+            ):
+                raise InvalidCode()  # the step was used meanwhile (a replay), or it was turned off
         self._event("mfa_recovery_codes_replaced", principal.sub)
         return codes
 
@@ -153,15 +159,16 @@ class TwoStep:
         if (code is None) == (recovery_code is None):
             raise ValidationError([FieldError("code", "give either code or recovery_code")])
         record = self._read_on(principal.username)
-        if code is not None:
-            step = self._step(record, code)
-            assert record.secret is not None
-            done = self._store.turn_off_with_step(principal.username, record.secret, step)
-        else:
-            digest = recovery.digest(self._recovery_key, principal.username, recovery_code or "")
-            done = digest is not None and self._store.turn_off_with_recovery(principal.username, digest)
-        if not done:
-            raise InvalidCode()
+        with self._counted(principal.username):
+            if code is not None:
+                step = self._step(record, code)
+                assert record.secret is not None
+                done = self._store.turn_off_with_step(principal.username, record.secret, step)
+            else:
+                digest = recovery.digest(self._recovery_key, principal.username, recovery_code or "")
+                done = digest is not None and self._store.turn_off_with_recovery(principal.username, digest)
+            if not done:
+                raise InvalidCode()
         self._factor.disable(principal.username)
         self._event("mfa_disabled", principal.sub)
         self._mail(record.email, "mfa-off", messages.turned_off(record.greeting, self._web))
@@ -290,6 +297,18 @@ class TwoStep:
         if step is None or step <= record.last_step:
             raise InvalidCode()
         return step
+
+    @contextmanager
+    def _counted(self, identifier: str) -> Iterator[None]:
+        """A code check of a signed-in caller: refused while the name is locked, and a
+        wrong code counts toward its sign-in lock (API.md), so a stolen access token cannot
+        try codes without end."""
+        self._lock.refuse_if_locked(identifier)
+        try:
+            yield
+        except InvalidCode:
+            self._lock.count_failure(identifier)
+            raise
 
     def _wrong_code(self, challenge: ChallengeRecord) -> NoReturn:
         """Count a wrong code on the session (5 allowed) and toward the identifier's

@@ -210,3 +210,18 @@ def test_nothing_secret_in_the_profile_or_errors(api, alice, identity_backend):
     ]
     for text in texts:
         assert app.secret not in text and not any(c in text for c in codes)
+
+
+def test_wrong_codes_of_a_signed_in_caller_count_toward_the_lock(api, alice, identity_backend):
+    """A stolen access token cannot try authenticator codes without end."""
+    app, codes = enable(api, alice, identity_backend)
+    for _ in range(3):
+        assert_problem(api.delete("/users/me/mfa", alice, body={"code": app.wrong_code()}), 400, "invalid_code")
+    for _ in range(2):
+        refused = api.post("/users/me/mfa/recovery-codes", {"code": app.wrong_code()}, alice)
+        assert_problem(refused, 400, "invalid_code")
+    locked = api.delete("/users/me/mfa", alice, body={"recovery_code": codes[0]})  # even a right one, for now
+    assert_problem(locked, 429, "too_many_attempts")
+    assert locked.header("Retry-After")
+    assert_problem(login(api), 429, "too_many_attempts")  # the same lock as sign-in's
+    assert profile_mfa(api, alice) == {"totp": True, "recovery_codes_left": 10}

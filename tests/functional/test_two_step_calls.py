@@ -29,10 +29,11 @@ LOGIN_START = {
     "cognito": ["dynamodb:GetItem", "cognito:InitiateAuth"],  # the lockout record, then the pool
 }
 STATE = "dynamodb:GetItem"  # the profile item's two-step attributes
+LOCK = "dynamodb:GetItem"  # the caller's sign-in lock, before a code is checked
 EXPECTED: dict[str, dict[str, list[str]]] = {
     "builtin": {
         "POST /users/me/mfa/totp": [*AUTH, STATE, "dynamodb:UpdateItem"],
-        "POST /users/me/mfa/totp/verify": [*AUTH, STATE, "dynamodb:UpdateItem"],
+        "POST /users/me/mfa/totp/verify": [*AUTH, STATE, LOCK, "dynamodb:UpdateItem"],
         "POST /auth/login (challenge)": [*LOGIN_START["builtin"], STATE, "dynamodb:PutItem"],
         "POST /auth/login/mfa": [
             "dynamodb:GetItem",  # the session
@@ -50,9 +51,9 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
             "dynamodb:UpdateItem",  # the code, used up
             "dynamodb:PutItem",  # the refresh token
         ],
-        "POST /users/me/mfa/recovery-codes": [*AUTH, STATE, "dynamodb:UpdateItem"],
+        "POST /users/me/mfa/recovery-codes": [*AUTH, STATE, LOCK, "dynamodb:UpdateItem"],
         "GET /users/me": [*AUTH, "dynamodb:GetItem", STATE],
-        "DELETE /users/me/mfa": [*AUTH, STATE, "dynamodb:UpdateItem"],
+        "DELETE /users/me/mfa": [*AUTH, STATE, LOCK, "dynamodb:UpdateItem"],
         "DELETE /users/{username}/mfa": [*AUTH, "dynamodb:UpdateItem"],
     },
     "cognito": {
@@ -60,6 +61,7 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
         "POST /users/me/mfa/totp/verify": [
             *AUTH,
             STATE,
+            LOCK,
             "cognito:VerifySoftwareToken",
             "cognito:SetUserMFAPreference",
             "dynamodb:UpdateItem",
@@ -84,9 +86,9 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
             "cognito:AdminSetUserMFAPreference",  # on again
             "dynamodb:UpdateItem",  # the window, released
         ],
-        "POST /users/me/mfa/recovery-codes": [*AUTH, STATE, "dynamodb:UpdateItem"],
+        "POST /users/me/mfa/recovery-codes": [*AUTH, STATE, LOCK, "dynamodb:UpdateItem"],
         "GET /users/me": [*AUTH, "dynamodb:GetItem", STATE],
-        "DELETE /users/me/mfa": [*AUTH, STATE, "dynamodb:UpdateItem", "cognito:AdminSetUserMFAPreference"],
+        "DELETE /users/me/mfa": [*AUTH, STATE, LOCK, "dynamodb:UpdateItem", "cognito:AdminSetUserMFAPreference"],
         "DELETE /users/{username}/mfa": [*AUTH, "dynamodb:UpdateItem", "cognito:AdminSetUserMFAPreference"],
     },
 }
