@@ -91,10 +91,15 @@ def _body(model: v.Model[Any]) -> Any:
     return http.read_json(request.headers, raw.encode() if isinstance(raw, str) else raw, model)
 
 
+def access_token() -> str:
+    """The caller's access token as sent (Cognito's AssociateSoftwareToken needs it)."""
+    header = (current().headers.get("authorization") or "").strip()
+    return header[7:].strip() if header[:7].lower() == "bearer " else header
+
+
 def _caller(admin_only: bool) -> Principal:
     """The caller from `Authorization: Bearer <access token>` (the bare token works too)."""
-    header = (current().headers.get("authorization") or "").strip()
-    token = header[7:].strip() if header[:7].lower() == "bearer " else header
+    token = access_token()
     if not token:
         raise InvalidToken("Sign in first: send Authorization: Bearer <access_token>.")
     principal = services.accounts().authenticate(token)
@@ -198,11 +203,17 @@ def resend_code(body: shapes.NameRequest) -> Response:
     auth="public",
     summary="Sign in with username or email",
     request=v.LOGIN,
-    response=shapes.Tokens,
+    response=shapes.LoginAnswer,
     errors=(401, 403, 429),
 )
 def login(body: shapes.LoginRequest) -> Response:
-    return http.json_response(bodies.token_body(services.accounts().login(body.username, body.password)))
+    from chalicelib.two_step.factor import ChallengeIssued
+
+    try:
+        tokens = services.accounts().login(body.username, body.password, body.recovery_code)
+    except ChallengeIssued as issued:  # two-step sign-in is on: the code is due
+        return http.json_response(bodies.challenge_body(issued.challenge))
+    return http.json_response(bodies.token_body(tokens))
 
 
 @route(
@@ -256,9 +267,10 @@ def reset_password(body: shapes.ResetPasswordRequest) -> Response:
 # -- users --------------------------------------------------------------------------------
 
 
-@route("GET", "/users/me", auth="user", summary="The caller's profile", response=shapes.ProfileBody)
+@route("GET", "/users/me", auth="user", summary="The caller's profile", response=shapes.MeBody)
 def get_me(caller: Principal) -> Response:
-    return http.json_response(bodies.profile_body(services.accounts().profile(caller)))
+    profile = services.accounts().profile(caller)
+    return http.json_response(bodies.me_body(profile, services.two_step().status(caller.username)))
 
 
 @route(
@@ -303,6 +315,92 @@ def list_users(caller: Principal) -> Response:
 )
 def get_user(caller: Principal, username: str) -> Response:
     return http.json_response(bodies.profile_body(services.accounts().view_user(caller, username)))
+
+
+# -- two-step sign-in ---------------------------------------------------------------------
+
+
+@route(
+    "POST",
+    "/users/me/mfa/totp",
+    auth="user",
+    summary="Start adding an authenticator app (its secret and otpauth URI)",
+    response=shapes.TotpEnrolment,
+    success=201,
+    errors=(409,),
+)
+def mfa_enrol(caller: Principal) -> Response:
+    enrolment = services.two_step().enrol(caller, access_token())
+    body: shapes.TotpEnrolment = {"secret": enrolment.secret, "otpauth_uri": enrolment.otpauth_uri}
+    return http.json_response(body, 201, {"Cache-Control": "no-store"})
+
+
+@route(
+    "POST",
+    "/users/me/mfa/totp/verify",
+    auth="user",
+    summary="Confirm the authenticator with a code: two-step sign-in is on",
+    request=v.TOTP_VERIFY,
+    response=shapes.RecoveryCodes,
+    errors=(409, 429),
+)
+def mfa_verify(caller: Principal, body: shapes.TotpCodeRequest) -> Response:
+    codes = services.two_step().verify(caller, access_token(), body.code)
+    return http.json_response({"recovery_codes": codes}, 200, {"Cache-Control": "no-store"})
+
+
+@route(
+    "POST",
+    "/auth/login/mfa",
+    auth="public",
+    summary="Finish a sign-in with the authenticator code",
+    request=v.LOGIN_MFA,
+    response=shapes.Tokens,
+    errors=(401, 429),
+)
+def login_mfa(body: shapes.LoginMfaRequest) -> Response:
+    return http.json_response(bodies.token_body(services.two_step().complete(body.session, body.code)))
+
+
+@route(
+    "POST",
+    "/users/me/mfa/recovery-codes",
+    auth="user",
+    summary="New recovery codes (the old ones stop working)",
+    request=v.TOTP_VERIFY,
+    response=shapes.RecoveryCodes,
+    errors=(409, 429),
+)
+def mfa_recovery_codes(caller: Principal, body: shapes.TotpCodeRequest) -> Response:
+    codes = services.two_step().regenerate(caller, body.code)
+    return http.json_response({"recovery_codes": codes}, 200, {"Cache-Control": "no-store"})
+
+
+@route(
+    "DELETE",
+    "/users/me/mfa",
+    auth="user",
+    summary="Turn two-step sign-in off (with a code or a recovery code)",
+    request=v.MFA_OFF,
+    success=204,
+    errors=(409,),
+)
+def mfa_off(caller: Principal, body: shapes.MfaOffRequest) -> Response:
+    services.two_step().turn_off(caller, body.code, body.recovery_code)
+    return http.empty_response()
+
+
+@route(
+    "DELETE",
+    "/users/{username}/mfa",
+    auth="admin",
+    summary="Turn two-step sign-in off for a user who lost every factor",
+    success=204,
+    errors=(404,),
+)
+def mfa_admin_reset(caller: Principal, username: str) -> Response:
+    services.two_step().admin_reset(caller, username)
+    return http.empty_response()
 
 
 # -- albums -------------------------------------------------------------------------------

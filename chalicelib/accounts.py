@@ -34,6 +34,7 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from chalicelib import password_policy
 from chalicelib.clock import Clock, SystemClock
@@ -54,6 +55,9 @@ from chalicelib.identity import IdentityProvider, Principal, Profile, ProfilePag
 from chalicelib.logs import security_event
 from chalicelib.mail import Mailer
 from chalicelib.repository.attempts import AttemptRepository, CodeTry, LockState
+
+if TYPE_CHECKING:
+    from chalicelib.two_step.service import TwoStep
 
 log = logging.getLogger("bandstand.accounts")
 
@@ -113,6 +117,7 @@ class Accounts:
         self._floor = equal_time_seconds
         self._clock = clock or SystemClock()
         self._sleep = sleep
+        self.two_step: TwoStep | None = None  # set by chalicelib.services (it needs these accounts' lock)
 
     # -- registration ----------------------------------------------------------------
 
@@ -140,13 +145,17 @@ class Accounts:
 
     # -- sessions --------------------------------------------------------------------
 
-    def login(self, username_or_email: str, password: str) -> TokenSet:
+    def login(self, username_or_email: str, password: str, recovery_code: str | None = None) -> TokenSet:
         key = identifier_of(username_or_email)
         # The backend has the guard take the try (a conditional write, with the record it
         # reads with the user or blind) before the password is checked.
         guard = self._attempts.guard(key, self._refuse_if_locked, lock_seconds, self._clock)
+        # Two-step sign-in's hook: may raise ChallengeIssued (the route answers the
+        # challenge). Then the try stays counted: only a finished second step clears the
+        # streak, so knowing the password buys no fresh set of code guesses.
+        gate = self.two_step.gate(key, recovery_code) if self.two_step is not None else None
         try:
-            tokens = self.identity.login(username_or_email, password, guard)
+            tokens = self.identity.login(username_or_email, password, guard, gate)
         except InvalidCredentials:
             self._failed_sign_in(key, guard.taken)
             raise

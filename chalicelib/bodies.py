@@ -6,7 +6,11 @@ from typing import TYPE_CHECKING, Literal, cast
 
 from chalicelib.clock import iso_utc
 from chalicelib.identity import Profile, TokenSet
-from chalicelib.shapes import AlbumBody, ProfileBody, Tokens
+from chalicelib.shapes import AlbumBody, LoginChallenge, MeBody, MfaStatus, ProfileBody, Tokens
+
+if TYPE_CHECKING:
+    from chalicelib.two_step.factor import Challenge
+    from chalicelib.two_step.service import MfaStatus as TwoStepStatus
 
 if TYPE_CHECKING:  # annotations only: the repository imports botocore
     from chalicelib.repository.albums import AlbumRecord
@@ -21,6 +25,15 @@ def profile_body(profile: Profile) -> ProfileBody:
         "groups": list(profile.groups),
         "created_at": iso_utc(profile.created_ms),
     }
+
+
+def me_body(profile: Profile, mfa: TwoStepStatus) -> MeBody:
+    status: MfaStatus = {"totp": mfa.totp, "recovery_codes_left": mfa.recovery_codes_left}
+    return {**profile_body(profile), "mfa": status}
+
+
+def challenge_body(challenge: Challenge) -> LoginChallenge:
+    return {"challenge": "totp", "session": challenge.session, "expires_in": challenge.expires_in}
 
 
 def token_body(tokens: TokenSet) -> Tokens:

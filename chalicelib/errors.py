@@ -175,3 +175,26 @@ class ServiceUnavailable(BandstandError):
     def __init__(self, retry_after: int = 1, detail: str | None = None) -> None:
         self.retry_after = max(1, retry_after)
         super().__init__(detail)
+
+
+# -- two-step sign-in (API.md "Two-step sign-in") -----------------------------------------
+
+
+class InvalidSession(Unauthorized):
+    code = "invalid_session"
+    default_detail = "The sign-in session has expired or had too many wrong codes. Sign in again."
+
+
+class MfaAlreadyOn(Conflict):
+    code = "mfa_already_on"
+    default_detail = "Two-step sign-in is already on. Turn it off first to change the authenticator."
+
+
+class NoPendingAuthenticator(Conflict):
+    code = "no_pending_authenticator"
+    default_detail = "There is no authenticator waiting for its first code. Start again."
+
+
+class MfaOff(Conflict):
+    code = "mfa_off"
+    default_detail = "Two-step sign-in is off."

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from chalicelib.mail import Mailer
     from chalicelib.paging import PageTokens
     from chalicelib.repository.albums import AlbumRepository
+    from chalicelib.repository.attempts import AttemptRepository
+    from chalicelib.two_step.service import TwoStep
 
 
 # Timeouts and retries. On AWS, botocore's standard mode retries throttles with backoff
@@ -129,14 +131,64 @@ def build_accounts(
     from chalicelib.accounts import Accounts
     from chalicelib.repository.attempts import AttemptRepository
 
-    return Accounts(
+    attempts = AttemptRepository(dynamodb, settings.users_table)
+    accounts = Accounts(
         identity,
-        AttemptRepository(dynamodb, settings.users_table),
+        attempts,
         build_mailer(settings),
         web_base_url=settings.web_base_url,
         equal_time_seconds=settings.equal_time_seconds,
         clock=clock,
     )
+    accounts.two_step = build_two_step(settings, dynamodb, attempts, clock)
+    return accounts
+
+
+def build_two_step(
+    settings: Settings, dynamodb: Any, attempts: AttemptRepository, clock: Clock | None = None
+) -> TwoStep:
+    """Two-step sign-in on the configured backend (chalicelib/two_step)."""
+    from chalicelib.clock import SystemClock
+    from chalicelib.repository.two_step import TwoStepRepository
+    from chalicelib.two_step.factor import PoolSignIn, SecondFactor
+    from chalicelib.two_step.lock import SignInLock
+    from chalicelib.two_step.service import TwoStep
+
+    factor: SecondFactor
+    pool: PoolSignIn | None = None
+    if settings.identity_backend == "cognito":
+        from chalicelib.identity.cognito.second_factor import CognitoSecondFactor
+
+        assert settings.cognito_user_pool_id and settings.cognito_client_id  # validated by config
+        factor = pool = CognitoSecondFactor(cognito_client(), settings.cognito_user_pool_id, settings.cognito_client_id)
+    else:
+        from chalicelib.identity.builtin.second_factor import BuiltinSecondFactor
+        from chalicelib.identity.builtin.tokens import TokenService
+        from chalicelib.repository.users import UserRepository
+
+        tokens = TokenService(
+            settings.secret_key, settings.jwt_issuer, settings.jwt_audience, settings.access_token_seconds
+        )
+        factor = BuiltinSecondFactor(
+            UserRepository(dynamodb, settings.users_table), tokens, clock, settings.refresh_token_seconds
+        )
+    time = clock or SystemClock()
+    return TwoStep(
+        TwoStepRepository(dynamodb, settings.users_table),
+        factor,
+        SignInLock(attempts, time),
+        build_mailer(settings),
+        settings.secret_key,
+        pool=pool,
+        clock=time,
+        web_base_url=settings.web_base_url,
+    )
+
+
+def two_step() -> TwoStep:
+    found = accounts().two_step
+    assert found is not None  # build_accounts sets it
+    return found
 
 
 def build_mailer(settings: Settings) -> Mailer:

@@ -38,6 +38,28 @@ class NameRequest:
 class LoginRequest:
     username: str
     password: str
+    recovery_code: str | None = None  # two-step sign-in: instead of the challenge
+
+
+@dataclass(frozen=True)
+class TotpCodeRequest:
+    """A current authenticator code (verify, new recovery codes)."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class LoginMfaRequest:
+    session: str
+    code: str
+
+
+@dataclass(frozen=True)
+class MfaOffRequest:
+    """Turning two-step sign-in off: an authenticator code or a recovery code."""
+
+    code: str | None = None
+    recovery_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +152,45 @@ class AlbumBody(TypedDict):
     updated_at: DateTime
 
 
+class MfaStatus(TypedDict):
+    totp: bool
+    recovery_codes_left: int
+
+
+class MeBody(ProfileBody):
+    """GET /users/me: the profile and the caller's two-step sign-in state."""
+
+    mfa: MfaStatus
+
+
+class LoginAnswer(TypedDict):
+    """POST /auth/login: the tokens, or, with two-step sign-in on, the challenge
+    (`challenge`, `session`, `expires_in`) and no tokens."""
+
+    id_token: NotRequired[str]
+    access_token: NotRequired[str]
+    refresh_token: NotRequired[str]
+    expires_in: int
+    token_type: NotRequired[Literal["Bearer"]]
+    challenge: NotRequired[Literal["totp"]]
+    session: NotRequired[str]
+
+
+class LoginChallenge(TypedDict):
+    challenge: Literal["totp"]
+    session: str
+    expires_in: int
+
+
+class TotpEnrolment(TypedDict):
+    secret: str
+    otpauth_uri: str
+
+
+class RecoveryCodes(TypedDict):
+    recovery_codes: list[str]
+
+
 class FieldProblem(TypedDict):
     field: str
     message: str
@@ -152,6 +213,11 @@ RESPONSE_SHAPES: tuple[type, ...] = (
     Tokens,
     ProfileBody,
     AlbumBody,
+    MfaStatus,
+    MeBody,
+    LoginAnswer,
+    TotpEnrolment,
+    RecoveryCodes,
     Problem,
     FieldProblem,  # Problem.errors refers to it
 )

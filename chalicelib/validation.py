@@ -164,6 +164,7 @@ class Model(Generic[T]):
     fields: tuple[Field, ...]
     description: str = ""
     partial: bool = False  # every field optional, but at least one required (PATCH)
+    one_of: tuple[str, ...] = ()  # exactly one of these fields must be given
     by_name: Mapping[str, Field] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -190,6 +191,8 @@ class Model(Generic[T]):
                 result[f.name] = value
         if self.partial and not body:
             errors.append(FieldError("", f"give at least one of: {', '.join(self.by_name)}"))
+        if self.one_of and sum(name in body for name in self.one_of) != 1:
+            errors.append(FieldError(self.one_of[0], f"give exactly one of: {', '.join(self.one_of)}"))
         if errors:
             raise ValidationError(errors, "Some fields are missing or invalid.")
         return self.build(**result)
@@ -205,6 +208,8 @@ class Model(Generic[T]):
             schema["required"] = required
         if self.partial:
             schema["minProperties"] = 1
+        if self.one_of:
+            schema["oneOf"] = [{"required": [name]} for name in self.one_of]
         if self.description:
             schema["description"] = self.description
         return schema
@@ -278,15 +283,56 @@ CODE = Field(
     min_length=1,
     max_length=16,
 )
+TOTP_CODE = Field(
+    "code",
+    str,
+    description="A 6-digit code from the authenticator app.",
+    pattern=CODE_RE,
+    normalize=_strip,
+    pattern_message="must be 6 digits",
+    min_length=1,
+    max_length=16,
+)
+OPTIONAL_TOTP_CODE = Field(
+    "code",
+    str,
+    required=False,
+    description=TOTP_CODE.description,
+    pattern=CODE_RE,
+    normalize=_strip,
+    pattern_message="must be 6 digits",
+    min_length=1,
+    max_length=16,
+)
+# Checked by the two-step use case (a wrong one is invalid_code); this only bounds the input.
+RECOVERY_CODE = Field(
+    "recovery_code",
+    str,
+    required=False,
+    description="A recovery code (xxxxx-xxxxx; case and dashes ignored).",
+    min_length=1,
+    max_length=32,
+    write_only=True,
+)
+MFA_SESSION = Field("session", str, description="The session from POST /auth/login.", min_length=1, max_length=128)
 REFRESH_TOKEN = Field("refresh_token", str, min_length=1, max_length=REFRESH_TOKEN_MAX, write_only=True)
 
 REGISTER = Model("RegisterRequest", shapes.RegisterRequest, (USERNAME, EMAIL, PASSWORD, FULL_NAME))
 CONFIRM = Model("ConfirmRequest", shapes.ConfirmRequest, (USERNAME, CODE))
 RESEND_CODE = Model("ResendCodeRequest", shapes.NameRequest, (LOGIN_NAME,))
-LOGIN = Model("LoginRequest", shapes.LoginRequest, (LOGIN_NAME, LOGIN_PASSWORD))
+LOGIN = Model("LoginRequest", shapes.LoginRequest, (LOGIN_NAME, LOGIN_PASSWORD, RECOVERY_CODE))
 REFRESH = Model("RefreshRequest", shapes.RefreshRequest, (REFRESH_TOKEN,))
 FORGOT_PASSWORD = Model("ForgotPasswordRequest", shapes.NameRequest, (LOGIN_NAME,))
 RESET_PASSWORD = Model("ResetPasswordRequest", shapes.ResetPasswordRequest, (LOGIN_NAME, CODE, NEW_PASSWORD))
+TOTP_VERIFY = Model("TotpCodeRequest", shapes.TotpCodeRequest, (TOTP_CODE,))
+LOGIN_MFA = Model("LoginMfaRequest", shapes.LoginMfaRequest, (MFA_SESSION, TOTP_CODE))
+MFA_OFF = Model(
+    "MfaOffRequest",
+    shapes.MfaOffRequest,
+    (OPTIONAL_TOTP_CODE, RECOVERY_CODE),
+    description="Exactly one of code and recovery_code.",
+    one_of=("code", "recovery_code"),
+)
 PROFILE_UPDATE = Model("ProfileUpdateRequest", shapes.ProfileUpdate, (FULL_NAME,), partial=True)
 
 RANK = Field("rank", int, minimum=1, maximum=100_000, description="Unique rank, 1-100000.")

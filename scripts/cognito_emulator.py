@@ -116,6 +116,10 @@ def create_pool(cognito: Any) -> tuple[str, str]:
     ]
     cognito.create_user_pool_client(UserPoolId=pool["Id"], ClientName=SIGNUP_CLIENT_NAME, **SIGNUP_CLIENT_SETTINGS)
     cognito.create_group(UserPoolId=pool["Id"], GroupName=ADMIN_GROUP)
+    # Two-step sign-in: optional per user, authenticator apps only (as the template).
+    cognito.set_user_pool_mfa_config(
+        UserPoolId=pool["Id"], SoftwareTokenMfaConfiguration={"Enabled": True}, MfaConfiguration="OPTIONAL"
+    )
     return str(pool["Id"]), str(client["ClientId"])
 
 
@@ -352,6 +356,8 @@ def serve(port: int, state_file: Path | None) -> int:
     from scripts.cognito_state import DurableCognito
 
     os.environ.setdefault("MOTO_PORT", str(port))  # as moto_server does
+    # moto checks authenticator codes only when asked to (two-step sign-in must be real).
+    os.environ.setdefault("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
     # One access-log line per Cognito call would drown the stack's own output.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     app: Any = DomainDispatcherApplication(create_backend_app)

@@ -85,6 +85,8 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, identity_backend: s
         "MAILER": "outbox",
         "IDENTITY_BACKEND": identity_backend,
         "EQUAL_TIME_SECONDS": "0.02",  # the rule holds at any floor; tests need not wait long
+        # moto checks authenticator codes only when asked to (two-step sign-in tests).
+        "MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP": "true",
     }.items():
         monkeypatch.setenv(name, value)
     for name in ("DYNAMODB_ENDPOINT", "AWS_PROFILE", "JWT_SECRET_FILE"):

@@ -87,6 +87,24 @@ class SessionGuard(Protocol):
         """TransactWriteItems entries to store atomically with a new session."""
 
 
+class SecondStepGate(Protocol):
+    """Two-step sign-in's hook in a provider's login (chalicelib/two_step/service.py,
+    LoginGate): called once the password is right, before any session starts."""
+
+    def password_accepted(self, username: str, two_step_on: bool) -> None:
+        """Builtin, with the user record's flag (read with the user: no extra round trip
+        when two-step is off): returns when the sign-in may go on; raises ChallengeIssued (a
+        code is due: start no session) or InvalidCode (a wrong recovery code)."""
+
+    def pool_challenged(self, username: str, password: str, pool_session: str) -> TokenSet:
+        """Cognito answered SOFTWARE_TOKEN_MFA: the tokens (a recovery code came with the
+        password) or ChallengeIssued."""
+
+    def pool_signed_in(self, username: str) -> None:
+        """Cognito gave tokens without a challenge: raises when two-step is on (another
+        request's recovery-code sign-in holds the preference off)."""
+
+
 PasswordCheck = Callable[[str, str | None], None]
 """Checks a new password against the rules for (username, email); raises ValidationError."""
 
@@ -104,10 +122,13 @@ class IdentityProvider(Protocol):
     def resend_code(self, username_or_email: str) -> None:
         """Mail a new code when the account exists and is unconfirmed; silent otherwise."""
 
-    def login(self, username_or_email: str, password: str, guard: SessionGuard) -> TokenSet:
+    def login(
+        self, username_or_email: str, password: str, guard: SessionGuard, second_step: SecondStepGate | None = None
+    ) -> TokenSet:
         """InvalidCredentials (same for unknown and wrong), UserNotConfirmed only with the
         right password. Lockout is the caller's: `guard` takes the try (admit or check)
-        before the password is checked, and its writes go with the session's."""
+        before the password is checked, and its writes go with the session's.
+        `second_step` is called once the password is right (two-step sign-in)."""
 
     def refresh(self, refresh_token: str) -> TokenSet: ...
 

@@ -175,6 +175,17 @@ class CodeCap:
             return CodeTry(identifier, end, get_n(response.get("Attributes") or {}, "wrong"), False)
         raise TooManyRequests(1)
 
+    def refuse_if_full(self, identifier: str, now_ms: int) -> None:
+        """TooManyRequests while the identifier's window holds `limit` wrong codes (one
+        GetItem): for checks that count a wrong code after the fact (two-step codes, whose
+        session and sign-in lock already bound parallel guesses)."""
+        item = self._read(identifier)
+        if item is None:
+            return
+        end, wrong = get_n(item, "window_end_ms"), get_n(item, "wrong")
+        if wrong >= self.limit and end > now_ms:
+            raise TooManyRequests(math.ceil((end - now_ms) / 1000), "Too many wrong codes. Try again later.")
+
     def give_back(self, taken: CodeTry) -> None:
         """The code was right (or not checked): it does not count. A window this check
         opened and nobody else used goes away whole, leaving the table as it was."""

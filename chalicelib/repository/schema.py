@@ -4,6 +4,9 @@ Users table (pk, sk):
   USER#<username> / PROFILE        the user record; GSI1 lists users oldest first
   EMAIL#<email lower> / EMAIL      the email claim that makes addresses unique
   USER#<username> / REFRESH#<hash> one refresh token (hashed), removed by TTL
+  USER#<username> / MFA_SESSION#<hash>  a two-step sign-in challenge, removed by TTL
+                                   (two-step state: mfa_* attributes of the PROFILE item,
+                                   repository/two_step.py)
 Albums table (pk, sk):
   ALBUM#<id> / ALBUM               the album; GSI1 (catalog, rank) serves the ranked list
   RANK#<rank> / CLAIM              the rank claim

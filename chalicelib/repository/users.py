@@ -66,6 +66,7 @@ class UserRecord:
     groups: tuple[str, ...] = ()
     tokens_valid_after_ms: int = 0
     code: StoredCode | None = None
+    two_step_on: bool = False  # mfa_state (repository/two_step.py): sign-in wants a second step
 
     @property
     def confirmed(self) -> bool:
@@ -111,6 +112,7 @@ def _to_record(item: Item) -> UserRecord:
         groups=get_ss(item, "groups"),
         tokens_valid_after_ms=get_n(item, "tokens_valid_after_ms"),
         code=code,
+        two_step_on=get_s(item, "mfa_state") == "on",
     )
 
 

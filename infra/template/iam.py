@@ -31,9 +31,6 @@ IAM_COGNITO_ACTIONS = (
     "cognito-idp:AdminSetUserMFAPreference",
     "cognito-idp:DescribeUserPoolClient",
 )
-# Granted for a change under way (issue 19, two-step sign-in) before the code calls it;
-# tests/infra fails once the code calls it and it is still listed here.
-IAM_COGNITO_AHEAD_OF_CODE = ("cognito-idp:AdminSetUserMFAPreference",)
 IAM_SES_ACTIONS = ("ses:SendEmail",)
 IAM_SSM_ACTIONS = ("ssm:GetParameter",)  # the signing key; aws/ssm key: no kms statement
 

@@ -19,10 +19,13 @@ def test_me_returns_the_profile(api):
     reply = api.get("/users/me", tokens["access_token"])
     assert reply.status == 200
     body = reply.json
-    assert set(body) == {"username", "email", "full_name", "status", "groups", "created_at"}
+    # API.md: GET /users/me also carries the caller's two-step sign-in state.
+    assert set(body) == {"username", "email", "full_name", "status", "groups", "created_at", "mfa"}
     assert body["username"] == "alice" and body["status"] == "CONFIRMED" and body["groups"] == []
+    assert body["mfa"] == {"totp": False, "recovery_codes_left": 0}
     assert body["created_at"].endswith("Z") and "T" in body["created_at"]
-    assert_no_secrets(body)
+    # `mfa` is asserted whole above (its key names the word "code"); the rest holds no secret.
+    assert_no_secrets({key: value for key, value in body.items() if key != "mfa"})
 
 
 def test_me_needs_a_valid_token(api):

@@ -12,7 +12,7 @@ import pytest
 from chalicelib import authorizers
 from chalicelib.repository import schema
 from infra.merge_template import build
-from infra.template import api, iam, storage
+from infra.template import api, storage
 from scripts.devstack.static_server import content_security_policy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -188,16 +188,15 @@ def test_policy_covers_mail_signing_key_and_cognito_admin_calls(resources: dict[
         # The app clients' secrets (identity/cognito/app_client.py).
         calls |= {m for m in BOTO_CALL.findall(path.read_text(encoding="utf-8")) if m == "describe_user_pool_client"}
     granted = set(statements["UserPool"]["Action"])
+
+    def action_of(call: str) -> str:  # admin_set_user_mfa_preference -> AdminSetUserMFAPreference
+        return "cognito-idp:" + "".join(part.upper() if part == "mfa" else part.title() for part in call.split("_"))
+
     for call in calls:
-        action = "cognito-idp:" + "".join(part.title() for part in call.split("_"))
-        assert action in granted, f"{call} needs {action} in infra/template/iam.py IAM_COGNITO_ACTIONS"
-    # Granted ahead of the code only while the code does not call it yet (then move it).
-    ahead = set(iam.IAM_COGNITO_AHEAD_OF_CODE)
-    called = {"cognito-idp:" + "".join(part.title() for part in c.split("_")) for c in calls}
-    now_called = {a.lower() for a in ahead} & {a.lower() for a in called}
-    assert not now_called, f"the code calls {now_called} now: drop it from IAM_COGNITO_AHEAD_OF_CODE"
-    assert ahead <= granted
-    assert len(granted - ahead) == len(calls), f"granted but never called: {sorted(granted)} for {sorted(calls)}"
+        assert action_of(call) in granted, (
+            f"{call} needs {action_of(call)} in infra/template/iam.py IAM_COGNITO_ACTIONS"
+        )
+    assert granted == {action_of(c) for c in calls}, f"granted but never called: {sorted(granted)} for {sorted(calls)}"
     for statement in statements.values():
         assert "*" not in statement["Action"] and statement["Effect"] == "Allow"
 

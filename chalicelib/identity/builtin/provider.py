@@ -34,7 +34,16 @@ from chalicelib.errors import (
     UserNotConfirmed,
 )
 from chalicelib.identifiers import normal_form
-from chalicelib.identity import PasswordCheck, Principal, Profile, ProfilePage, Registration, SessionGuard, TokenSet
+from chalicelib.identity import (
+    PasswordCheck,
+    Principal,
+    Profile,
+    ProfilePage,
+    Registration,
+    SecondStepGate,
+    SessionGuard,
+    TokenSet,
+)
 from chalicelib.identity.builtin import codes
 from chalicelib.identity.builtin.hashing import PasswordHasher
 from chalicelib.identity.builtin.tokens import TokenService, TokenSubject
@@ -138,7 +147,9 @@ class BuiltinIdentityProvider:
 
     # -- sessions ----------------------------------------------------------------------
 
-    def login(self, username_or_email: str, password: str, guard: SessionGuard) -> TokenSet:
+    def login(
+        self, username_or_email: str, password: str, guard: SessionGuard, second_step: SecondStepGate | None = None
+    ) -> TokenSet:
         user = self._find_guarded(username_or_email, guard)
         if user is None:
             self._hasher.burn(password)
@@ -148,6 +159,8 @@ class BuiltinIdentityProvider:
             raise InvalidCredentials()
         if not user.confirmed:
             raise UserNotConfirmed()
+        if second_step is not None:
+            second_step.password_accepted(user.username, user.two_step_on)  # may raise ChallengeIssued
         now = self._clock.now_ms()
         secret = secrets.token_urlsafe(32)
         refresh = RefreshRecord(user.username, _digest(secret), now, now // 1000 + self._refresh_seconds)

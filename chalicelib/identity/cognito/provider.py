@@ -72,7 +72,16 @@ from chalicelib.errors import (
     ValidationError,
 )
 from chalicelib.identifiers import normal_form
-from chalicelib.identity import PasswordCheck, Principal, Profile, ProfilePage, Registration, SessionGuard, TokenSet
+from chalicelib.identity import (
+    PasswordCheck,
+    Principal,
+    Profile,
+    ProfilePage,
+    Registration,
+    SecondStepGate,
+    SessionGuard,
+    TokenSet,
+)
 from chalicelib.identity.cognito import errors as cognito_errors
 from chalicelib.identity.cognito.app_client import AppClient
 from chalicelib.identity.cognito.delivery import CodeDelivery, Recipient
@@ -218,7 +227,9 @@ class CognitoIdentityProvider:
 
     # -- sessions ----------------------------------------------------------------------
 
-    def login(self, username_or_email: str, password: str, guard: SessionGuard) -> TokenSet:
+    def login(
+        self, username_or_email: str, password: str, guard: SessionGuard, second_step: SecondStepGate | None = None
+    ) -> TokenSet:
         guard.check()  # the try, taken by one conditional write before Cognito sees the password
         username = self._sign_in_name(username_or_email)
         if username is None:
@@ -232,10 +243,14 @@ class CognitoIdentityProvider:
             )
         except ClientError as exc:
             raise translate(exc, cognito_errors.SIGN_IN) from None
+        if second_step is not None and response.get("ChallengeName") == "SOFTWARE_TOKEN_MFA":
+            return second_step.pool_challenged(username, password, str(response.get("Session", "")))
         result = response.get("AuthenticationResult")
         if not result:
-            # A challenge (a new password required, MFA): not part of this API.
+            # A challenge (a new password required): not part of this API.
             raise Forbidden("This account cannot sign in here; reset its password.", code="password_reset_required")
+        if second_step is not None:
+            second_step.pool_signed_in(username)  # refuses while a recovery-code sign-in holds MFA off
         pool_refresh = result.get("RefreshToken")
         refresh = f"{username}{REFRESH_SEPARATOR}{pool_refresh}" if pool_refresh else None
         return TokenSet(result["IdToken"], result["AccessToken"], int(result["ExpiresIn"]), refresh)

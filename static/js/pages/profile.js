@@ -1,5 +1,6 @@
-// Profile: account details, edit full name, delete the account.
+// Profile: account details, edit full name, two-step sign-in (security.js), delete the account.
 import { request } from "../api.js";
+import { startSecurity } from "./security.js";
 import { leave, requireSession } from "../shell.js";
 import { confirmDialog } from "../dialog.js";
 import { clearErrors, showErrors, showProblem, value, whileBusy } from "../forms.js";
@@ -21,6 +22,7 @@ async function start() {
     const profile = await request("/users/me", { auth: true });
     show(profile);
     nameForm.elements.namedItem("full_name").value = profile.full_name || "";
+    startSecurity(profile);
   } catch (error) {
     pageError.textContent = error.detail || error.message;
   }

@@ -2,6 +2,7 @@
 import { request } from "../api.js";
 import * as session from "../session.js";
 import { clearErrors, formatWait, rawValue, showErrors, showProblem, value, whileBusy } from "../forms.js";
+import { askForCode } from "./signin_code.js";
 import { afterSignIn, pageUrl, param, showNotice } from "../navigation.js";
 import * as rules from "../validation.js";
 
@@ -29,8 +30,12 @@ form.addEventListener("submit", async (event) => {
   notice.textContent = "";
   await whileBusy(form, async () => {
     try {
-      const tokens = await request("/auth/login", { method: "POST", body: { username: name, password } });
-      session.save(tokens);
+      const answer = await request("/auth/login", { method: "POST", body: { username: name, password } });
+      if (answer.challenge === "totp") {
+        askForCode({ name, password, session: answer.session });
+        return;
+      }
+      session.save(answer);
       window.location.assign(afterSignIn());
     } catch (error) {
       if (error.code === "user_not_confirmed") {

@@ -1,0 +1,43 @@
+"""Wrong second-step codes count toward the identifier's sign-in lock and its daily code
+cap (docs/api.md), through the same records and rules as wrong passwords and wrong
+confirmation or reset codes (chalicelib.accounts)."""
+
+from __future__ import annotations
+
+import math
+
+from chalicelib.accounts import lock_seconds
+from chalicelib.clock import Clock
+from chalicelib.errors import TooManyRequests
+from chalicelib.repository.attempts import AttemptRepository, LockState
+
+
+class SignInLock:
+    def __init__(self, attempts: AttemptRepository, clock: Clock) -> None:
+        self._attempts = attempts
+        self._codes = attempts.code_cap()
+        self._clock = clock
+
+    def refuse_if_locked(self, identifier: str) -> LockState:
+        """The identifier's lock state; TooManyRequests while it is locked or its daily
+        code cap is full (two GetItem: the lock and the cap)."""
+        state = self._attempts.lock_state(identifier)
+        self._refuse(state)
+        self._codes.refuse_if_full(identifier, self._clock.now_ms())
+        return state
+
+    def count_failure(self, identifier: str) -> None:
+        """One wrong code: one more failure on the sign-in streak (the conditional write
+        wrong passwords use, so the lock starts at the fifth) and one wrong code under the
+        daily cap (never given back). Both raise TooManyRequests once their limit is hit."""
+        self._codes.check(identifier, self._clock.now_ms())
+        state = self._attempts.lock_state(identifier)
+        self._attempts.take_try(identifier, state, self._refuse, lock_seconds, self._clock)
+
+    def clear(self, identifier: str) -> None:
+        self._attempts.clear(identifier)
+
+    def _refuse(self, state: LockState) -> None:
+        now = self._clock.now_ms()
+        if state.locked_until_ms > now:
+            raise TooManyRequests(math.ceil((state.locked_until_ms - now) / 1000))
