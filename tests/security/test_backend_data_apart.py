@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 
+from scripts.api_client import call
 from scripts.devstack import Stack
 from scripts.devstack.components import CognitoEmulator, dynamodb_data_dir
 from tests.e2e.conftest import new_stack
-from tests.failure.stack_client import call, dynamodb, stored_users
+from tests.failure.stack_client import dynamodb, stored_users
 from tests.support.api import STRONG_PASSWORD, latest_code
 from tests.support.prerequisites import require_dynamodb_local
 

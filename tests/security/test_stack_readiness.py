@@ -25,13 +25,14 @@ import pytest
 
 from chalicelib.cli import SEED_FILE, load_seed, seed
 from chalicelib.repository.albums import AlbumRepository
+from scripts.api_client import call
 from scripts.devstack import HOST, Stack, find_free_port
 from scripts.devstack.components import SEED_MARKER, ApiServer, dynamodb_data_dir
 from scripts.devstack.dynamodb import REPO_ROOT
 from scripts.devstack.processes import accepts
 from scripts.devstack.stack import ensure_jwt_secret
 from tests.e2e.conftest import new_stack, start_database
-from tests.failure.stack_client import call, dynamodb
+from tests.failure.stack_client import dynamodb
 from tests.support.api import STRONG_PASSWORD
 from tests.support.prerequisites import require_dynamodb_local
 
