@@ -55,6 +55,7 @@ from chalicelib.identity import IdentityProvider, Principal, Profile, ProfilePag
 from chalicelib.logs import security_event
 from chalicelib.mail import Mailer
 from chalicelib.repository.attempts import AttemptRepository, CodeTry, LockState
+from chalicelib.two_step.factor import ChallengeIssued
 
 if TYPE_CHECKING:
     from chalicelib.two_step.service import TwoStep
@@ -150,12 +151,17 @@ class Accounts:
         # The backend has the guard take the try (a conditional write, with the record it
         # reads with the user or blind) before the password is checked.
         guard = self._attempts.guard(key, self._refuse_if_locked, lock_seconds, self._clock)
-        # Two-step sign-in's hook: may raise ChallengeIssued (the route answers the
-        # challenge). Then the try stays counted: only a finished second step clears the
-        # streak, so knowing the password buys no fresh set of code guesses.
+        # Two-step sign-in's hook: may raise ChallengeIssued (the route answers the challenge).
         gate = self.two_step.gate(key, recovery_code) if self.two_step is not None else None
         try:
             tokens = self.identity.login(username_or_email, password, guard, gate)
+        except ChallengeIssued:
+            # The password was right: this try is given back, but the streak is not reset
+            # (only a finished second step clears it), so knowing the password buys no
+            # fresh set of code guesses: wrong codes keep counting toward the lock.
+            if guard.taken is not None:
+                self._attempts.give_back_try(key, guard.taken)
+            raise
         except InvalidCredentials:
             self._failed_sign_in(key, guard.taken)
             raise

@@ -61,7 +61,8 @@ class PageTokens:
         if not isinstance(data, dict) or data.get("l") != list_name or not isinstance(data.get("k"), dict):
             raise InvalidCursor()
         issued = data.get("t")
-        if type(issued) is not int or not 0 <= time.time() - issued <= TOKEN_TTL_SECONDS:
+        # Whole seconds on both sides: an int of any size compares without a float overflow.
+        if type(issued) is not int or not 0 <= int(time.time()) - issued <= TOKEN_TTL_SECONDS:
             raise InvalidCursor("The pagination cursor has expired; start from the first page.")
         position: dict[str, Any] = data["k"]
         return position

@@ -298,6 +298,35 @@ class AttemptRepository:
             return state
         raise TooManyRequests(1)
 
+    def give_back_try(self, identifier: str, taken: LockState) -> None:
+        """Undo one `take_try` whose password was right but whose sign-in is not finished
+        (a second step is due): the streak goes back to what it was, unlocked (it was not
+        locked when the try was taken). Conditional on the count this try wrote, so a
+        parallel failure counted since is never undone; then the try simply stays."""
+        try:
+            if taken.failures <= 1:
+                self._db.delete_item(
+                    TableName=self._table,
+                    Key=lock_key(identifier),
+                    ConditionExpression="failures = :taken",
+                    ExpressionAttributeValues={":taken": n(taken.failures)},
+                )
+                return
+            self._db.update_item(
+                TableName=self._table,
+                Key=lock_key(identifier),
+                UpdateExpression="SET failures = :before, locked_until_ms = :zero",
+                ConditionExpression="failures = :taken",
+                ExpressionAttributeValues={
+                    ":before": n(taken.failures - 1),
+                    ":zero": n(0),
+                    ":taken": n(taken.failures),
+                },
+            )
+        except ClientError as exc:
+            if not _lost(exc):
+                raise
+
     def clear(self, identifier: str) -> None:
         self._db.delete_item(TableName=self._table, Key=lock_key(identifier))
 

@@ -34,6 +34,16 @@ class SignInLock:
         state = self._attempts.lock_state(identifier)
         self._attempts.take_try(identifier, state, self._refuse, lock_seconds, self._clock)
 
+    def refuse_if_capped(self, identifier: str) -> None:
+        """TooManyRequests while the identifier's daily code cap is full (one GetItem)."""
+        self._codes.refuse_if_full(identifier, self._clock.now_ms())
+
+    def count_wrong_code(self, identifier: str) -> None:
+        """A wrong code whose sign-in try was counted already (a recovery code sent with
+        the password to /auth/login: the try taken before the password check stays): only
+        the daily cap is left to count."""
+        self._codes.check(identifier, self._clock.now_ms())
+
     def clear(self, identifier: str) -> None:
         self._attempts.clear(identifier)
 

@@ -229,10 +229,11 @@ class TwoStep:
     def use_recovery_code(self, record: TwoStepRecord, identifier: str, typed: str) -> None:
         """A recovery code sent with the right password: used up, or InvalidCode (counted
         like a wrong code)."""
+        self._lock.refuse_if_capped(identifier)
         digest = recovery.digest(self._recovery_key, record.username, typed)
         after = self._store.use_recovery(record.username, digest) if digest else None
         if after is None:
-            self._lock.count_failure(identifier)
+            self._lock.count_wrong_code(identifier)  # the sign-in's own try counts as the failure
             raise InvalidCode()
         self._event("mfa_recovery_code_used", record.sub)
         self._mail(

@@ -8,6 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib.errors import InvalidCode, InvalidCredentials, InvalidSession, InvalidToken
+from chalicelib.identity.cognito.app_client import secret_hash
 from chalicelib.identity.cognito.second_factor import CognitoSecondFactor
 
 
@@ -24,6 +25,10 @@ class Refusing:
             raise ClientError({"Error": {"Code": self.code, "Message": "User alice: secret stuff"}}, name)
 
         return call
+
+    def describe_user_pool_client(self, **kwargs: Any) -> dict[str, Any]:
+        # The app client's secret (for SECRET_HASH), read once: the one call that succeeds.
+        return {"UserPoolClient": {"ClientId": kwargs["ClientId"], "ClientSecret": "the-client-secret"}}
 
 
 def factor(code: str) -> tuple[CognitoSecondFactor, Refusing]:
@@ -53,7 +58,11 @@ def test_a_dead_pool_session_is_invalid_session(code):
     second, client = factor(code)
     with pytest.raises(InvalidSession):
         second.answer_challenge("alice", "pool-session", "123456")
-    assert client.calls[0][1]["ChallengeResponses"] == {"USERNAME": "alice", "SOFTWARE_TOKEN_MFA_CODE": "123456"}
+    assert client.calls[0][1]["ChallengeResponses"] == {
+        "USERNAME": "alice",
+        "SOFTWARE_TOKEN_MFA_CODE": "123456",
+        "SECRET_HASH": secret_hash("the-client-secret", "client", "alice"),
+    }
 
 
 class SwitchThenRefuse(Refusing):
