@@ -58,6 +58,7 @@ from chalicelib.repository.attempts import AttemptRepository, CodeTry, LockState
 from chalicelib.two_step.factor import ChallengeIssued
 
 if TYPE_CHECKING:
+    from chalicelib.repository.profiles import ProfileRepository
     from chalicelib.two_step.service import TwoStep
 
 log = logging.getLogger("bandstand.accounts")
@@ -104,13 +105,15 @@ class Accounts:
         identity: IdentityProvider,
         attempts: AttemptRepository,
         mailer: Mailer,
+        profiles: ProfileRepository,
         *,
         web_base_url: str = "",
         equal_time_seconds: float = 0.1,
         clock: Clock | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.identity = identity
+        self.identity = identity  # proves who someone is
+        self.profiles = profiles  # what a client may see of a user, for every backend
         self._attempts = attempts
         self._codes = attempts.code_cap()
         self._mailer = mailer
@@ -223,7 +226,7 @@ class Accounts:
     # -- profiles --------------------------------------------------------------------
 
     def profile(self, principal: Principal) -> Profile:
-        return self.identity.get_profile(principal.username)
+        return self.profiles.get(principal.username)
 
     def view_user(self, principal: Principal, username: str) -> Profile:
         """A profile is visible to its owner and to admins; others get 403 (not 404, so the
@@ -231,17 +234,17 @@ class Accounts:
         name = normal_form(username)
         if name != principal.username and not principal.is_admin:
             raise Forbidden("You can only view your own profile.")
-        return self.identity.get_profile(name)
+        return self.profiles.get(name)
 
     def update_full_name(self, principal: Principal, full_name: str | None) -> Profile:
-        return self.identity.update_full_name(principal, full_name)
+        return self.profiles.update_full_name(principal.username, full_name)
 
     def delete(self, principal: Principal) -> None:
         self.identity.delete_user(principal)
         security_event("account deleted", sub=principal.sub)
 
     def list_users(self, limit: int, page_token: str | None) -> ProfilePage:
-        return self.identity.list_users(limit, page_token)
+        return self.profiles.list(limit, page_token)
 
     def grant(self, username: str, group: str) -> None:
         self.identity.add_to_group(normal_form(username), group)

@@ -76,7 +76,6 @@ def build_identity(settings: Settings, dynamodb: Any, clock: Clock | None = None
         ),
         mailer=build_mailer(settings),
         secret_key=settings.secret_key,
-        page_tokens=page_tokens(),
         refresh_token_seconds=settings.refresh_token_seconds,
         web_base_url=settings.web_base_url,
         clock=clock,
@@ -120,7 +119,6 @@ def build_cognito_identity(settings: Settings, dynamodb: Any, clock: Clock | Non
         pool_id=pool,
         client_id=client,
         signup_client_id=settings.cognito_signup_client_id,
-        page_tokens=page_tokens(),
         clock=clock,
     )
 
@@ -130,12 +128,14 @@ def build_accounts(
 ) -> Accounts:
     from chalicelib.accounts import Accounts
     from chalicelib.repository.attempts import AttemptRepository
+    from chalicelib.repository.profiles import ProfileRepository
 
     attempts = AttemptRepository(dynamodb, settings.users_table)
     accounts = Accounts(
         identity,
         attempts,
         build_mailer(settings),
+        ProfileRepository(dynamodb, settings.users_table, page_tokens()),
         web_base_url=settings.web_base_url,
         equal_time_seconds=settings.equal_time_seconds,
         clock=clock,

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:  # storage's type; not loaded with the protocol (cold start)
+    from chalicelib.repository.attempts import LockRecord
 
 ADMIN_GROUP = "admin"
 
@@ -66,25 +69,29 @@ class Registration:
 class SessionGuard(Protocol):
     """A precondition of the layer above (the sign-in lockout) that a backend meets inside
     the round trips it makes anyway. The backend knows only this shape, not what the
-    record means.
+    record means; its storage reads and writes the record (repository/attempts.py's
+    LockRecord), so no table key or write request passes through here.
 
     Before it checks the password, the backend has the guard take the try, a conditional
     write that refuses (TooManyRequests) once the limit is reached: a backend that reads
-    the user from DynamoDB reads `key` in the same request and hands the item to `admit`;
-    one that does not calls `check`. So parallel sign-ins are ordered by those writes,
-    and no more passwords are checked than the limit allows. A backend that stores the
-    session in DynamoDB adds `session_writes()` to that write (a success ends the streak)."""
+    the user from DynamoDB has its repository read `lock` in the same request and hands
+    what was read to `admit`; one that does not calls `check`. So parallel sign-ins are
+    ordered by those writes, and no more passwords are checked than the limit allows. A
+    backend that stores the session in DynamoDB deletes `streak_to_end()` in that write
+    (a success ends the streak)."""
 
-    key: dict[str, Any]
+    @property
+    def lock(self) -> LockRecord:
+        """The record to read with the user (not read yet)."""
 
-    def admit(self, item: dict[str, Any] | None) -> None:
-        """Take the try on top of the guard's record as read (None: absent); raises to refuse."""
+    def admit(self, lock: LockRecord) -> None:
+        """Take the try on top of `lock` as read; raises to refuse."""
 
     def check(self) -> None:
         """Take the try without a read (one conditional write; raises to refuse)."""
 
-    def session_writes(self) -> list[dict[str, Any]]:
-        """TransactWriteItems entries to store atomically with a new session."""
+    def streak_to_end(self) -> LockRecord | None:
+        """The record to delete atomically with a new session (None: nothing to delete)."""
 
 
 class SecondStepGate(Protocol):
@@ -110,8 +117,10 @@ PasswordCheck = Callable[[str, str | None], None]
 
 
 class IdentityProvider(Protocol):
-    """Credential work of one backend. Errors are chalicelib.errors classes only; no
-    backend exception (botocore, Cognito) may escape."""
+    """Credential work of one backend: it proves who someone is. Profiles are not its
+    business: the use cases read and change them through one repository
+    (repository/profiles.py), whichever backend holds the credentials. Errors are
+    chalicelib.errors classes only; no backend exception (botocore, Cognito) may escape."""
 
     def register(self, request: Registration) -> Profile:
         """Create an unconfirmed account and mail its code. UsernameTaken / EmailTaken
@@ -147,12 +156,8 @@ class IdentityProvider(Protocol):
     def authenticate(self, access_token: str) -> Principal:
         """Verify an access token and the revocation cut-off: InvalidToken otherwise."""
 
-    def get_profile(self, username: str) -> Profile: ...
+    def delete_user(self, principal: Principal) -> None:
+        """Delete the credentials and the records that name the account."""
 
-    def update_full_name(self, principal: Principal, full_name: str | None) -> Profile: ...
-
-    def delete_user(self, principal: Principal) -> None: ...
-
-    def list_users(self, limit: int, page_token: str | None) -> ProfilePage: ...
-
-    def add_to_group(self, username: str, group: str) -> None: ...
+    def add_to_group(self, username: str, group: str) -> None:
+        """Group membership: the pool's when it has groups, mirrored on the record."""

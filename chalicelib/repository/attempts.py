@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -63,6 +63,23 @@ def _state_of(item: Item | None) -> LockState:
     return LockState(get_n(item, "failures"), get_n(item, "locked_until_ms"))
 
 
+@dataclass(frozen=True)
+class LockRecord:
+    """One identifier's sign-in lock record, as another repository of this table handles
+    it: read beside a user in one round trip (`read`), or deleted in a session's write
+    (`key`). `state` is what the read found (None: not read)."""
+
+    identifier: str
+    state: LockState | None = None
+
+    @property
+    def key(self) -> Item:
+        return lock_key(self.identifier)
+
+    def read(self, item: Item | None) -> LockRecord:
+        return replace(self, state=_state_of(item))
+
+
 def _lost(exc: ClientError) -> bool:
     return error_code(exc) == FAILED_CONDITION
 
@@ -79,11 +96,11 @@ LockSeconds = Callable[[int], int]
 
 
 class LockGuard:
-    """One sign-in's try (chalicelib.identity.SessionGuard). The backend hands it the
-    lockout record it read with the user (`admit`), or lets it write blind (`check`);
-    either way the try is taken by a conditional write before the password is checked.
-    `refuse` is the caller's rule: it raises when the state it is given is locked;
-    `lock_seconds` gives the lock that the n-th straight failure starts."""
+    """One sign-in's try (chalicelib.identity.SessionGuard). The backend has its storage
+    read `lock` with the user and hands back what it found (`admit`), or lets the guard
+    write blind (`check`); either way the try is taken by a conditional write before the
+    password is checked. `refuse` is the caller's rule: it raises when the state it is
+    given is locked; `lock_seconds` gives the lock that the n-th straight failure starts."""
 
     def __init__(
         self, repository: AttemptRepository, identifier: str, refuse: Refuse, lock_seconds: LockSeconds, clock: Clock
@@ -93,25 +110,24 @@ class LockGuard:
         self._refuse = refuse
         self._lock_seconds = lock_seconds
         self._clock = clock
-        self.key: Item = lock_key(identifier)
+        self.lock = LockRecord(identifier)
         self.taken: LockState | None = None  # what this try wrote: the streak if it fails
         self.cleared = False  # the streak's delete went with the session write
 
-    def admit(self, item: Item | None) -> None:
-        self.taken = self._repository.take_try(
-            self._identifier, _state_of(item), self._refuse, self._lock_seconds, self._clock
-        )
+    def admit(self, lock: LockRecord) -> None:
+        state = lock.state if lock.state is not None else LockState()
+        self.taken = self._repository.take_try(self._identifier, state, self._refuse, self._lock_seconds, self._clock)
 
     def check(self) -> None:
         self.taken = self._repository.take_try(self._identifier, None, self._refuse, self._lock_seconds, self._clock)
 
-    def session_writes(self) -> list[dict[str, Any]]:
-        """A success resets the streak (this try's own count included): delete the record
-        in the session's transaction."""
+    def streak_to_end(self) -> LockRecord | None:
+        """A success resets the streak (this try's own count included): the record to
+        delete in the session's write, None when no try was taken."""
         if self.taken is None:
-            return []
+            return None
         self.cleared = True
-        return [{"Delete": {"TableName": self._repository.table, "Key": self.key}}]
+        return self.lock
 
 
 @dataclass(frozen=True)

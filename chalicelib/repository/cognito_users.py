@@ -10,20 +10,63 @@ the credentials, which live in Cognito:
                               reset_until_ms: see begin_reset)
   EMAIL#<email lower> / EMAIL the email claim (Cognito has no unique, case-insensitive
                               email that still lets people sign in by username)
-Reads, the list, full name, groups, the cut-off and deletion are the builtin repository's
-own methods: one key design, one implementation.
+Reads, the list, groups, the cut-off and deletion are the builtin repository's methods,
+called on one it holds (composition: no credential method of the builtin backend is
+inherited); updates share repository/users.py's `update_user`. One key design, one
+implementation.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from botocore.exceptions import ClientError
 
 from chalicelib.aws import error_code
 from chalicelib.repository.dynamo import Item, get_n, get_s, n, s
-from chalicelib.repository.users import USERS_LIST_KEY, UserRepository, email_key, raise_if_taken, user_key
+from chalicelib.repository.users import (
+    USERS_LIST_KEY,
+    UserPage,
+    UserRecord,
+    UserRepository,
+    email_key,
+    raise_if_taken,
+    update_user,
+    user_key,
+)
 
 
-class CognitoUserRepository(UserRepository):
+class CognitoUserRepository:
+    def __init__(self, client: Any, table: str) -> None:
+        self._db = client
+        self._table = table
+        self._records = UserRepository(client, table)  # the shared reads and writes
+
+    # -- the shared record -------------------------------------------------------------
+
+    def get(self, username: str) -> UserRecord | None:
+        return self._records.get(username)
+
+    def username_for_email(self, email: str) -> str | None:
+        return self._records.username_for_email(email)
+
+    def list(self, limit: int, start_key: Item | None) -> UserPage:
+        return self._records.list(limit, start_key)
+
+    def hold(self, username: str, created_ms: int, unusable_hash: str) -> None:
+        self._records.hold(username, created_ms, unusable_hash)
+
+    def add_group(self, username: str, group: str) -> bool:
+        return self._records.add_group(username, group)
+
+    def revoke_sessions(self, username: str, cutoff_ms: int) -> None:
+        self._records.revoke_sessions(username, cutoff_ms)
+
+    def delete(self, username: str, email: str) -> None:
+        self._records.delete(username, email)
+
+    # -- the Cognito backend's own ------------------------------------------------------
+
     def claim(self, username: str, email: str, full_name: str | None, created_ms: int, valid_after_ms: int) -> None:
         """The profile record and the email claim in one transaction, before SignUp:
         concurrent twins cannot both win, and a taken address never reaches Cognito."""
@@ -64,7 +107,9 @@ class CognitoUserRepository(UserRepository):
     def mark_confirmed(self, username: str, sub: str) -> bool:
         """Mirror ConfirmSignUp and bind the pool's `sub` (tokens of an earlier account of
         the same name carry another one), in one UpdateItem; False when the record is gone."""
-        return self._update(
+        return update_user(
+            self._db,
+            self._table,
             username,
             "SET #status = :confirmed, #sub = :sub",
             {":confirmed": s("CONFIRMED"), ":sub": s(sub)},
@@ -109,7 +154,9 @@ class CognitoUserRepository(UserRepository):
 
     def finish_reset(self, username: str, cutoff_ms: int) -> None:
         """The reset's sign-out cut-off, and the marker gone, in one UpdateItem."""
-        self._update(
+        update_user(
+            self._db,
+            self._table,
             username,
             "SET tokens_valid_after_ms = :c REMOVE reset_digest, reset_until_ms",
             {":c": n(cutoff_ms)},

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from chalicelib.aws import error_code
 from chalicelib.errors import EmailTaken, NotFound, UsernameTaken
 from chalicelib.identifiers import normal_form
-from chalicelib.identity.builtin.codes import StoredCode
 from chalicelib.repository.dynamo import (
     Item,
     cancellation_codes,
@@ -24,6 +22,9 @@ from chalicelib.repository.dynamo import (
     s,
 )
 from chalicelib.repository.schema import TTL_ATTRIBUTE, USERS_GSI
+
+if TYPE_CHECKING:  # attempts.py imports this module's keys
+    from chalicelib.repository.attempts import LockRecord
 
 PROFILE = "PROFILE"
 USERS_LIST_KEY = "USER"
@@ -50,6 +51,16 @@ def email_key(email: str) -> Item:
     # One normal form for uniqueness as for every other rule. Claims written before it
     # (casefold() only) are the same key for every address that NFKC leaves alone (ASCII).
     return {"pk": s(f"EMAIL#{normal_form(email)}"), "sk": s("EMAIL")}
+
+
+@dataclass(frozen=True)
+class StoredCode:
+    """What the user record keeps of a code: never the digits themselves."""
+
+    purpose: str  # "confirm" or "reset"
+    digest: str
+    expires_at: int
+    tries: int = 0
 
 
 @dataclass(frozen=True)
@@ -134,6 +145,36 @@ def _code_values(code: StoredCode) -> dict[str, Any]:
 EXISTS = "attribute_exists(pk)"
 
 
+def update_user(
+    client: Any,
+    table: str,
+    username: str,
+    expression: str,
+    values: dict[str, Any] | None = None,
+    condition: str = EXISTS,
+    names: dict[str, str] | None = None,
+) -> bool:
+    """One conditional UpdateItem of a user record; False when the condition did not hold.
+    Shared by both backends' repositories (one key design, one implementation)."""
+    kwargs: dict[str, Any] = {
+        "TableName": table,
+        "Key": user_key(username),
+        "UpdateExpression": expression,
+        "ConditionExpression": condition,
+    }
+    if values:
+        kwargs["ExpressionAttributeValues"] = values
+    if names:
+        kwargs["ExpressionAttributeNames"] = names
+    try:
+        client.update_item(**kwargs)
+    except ClientError as exc:
+        if error_code(exc) == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
 class UserRepository:
     def __init__(self, client: Any, table: str) -> None:
         self._db = client
@@ -165,13 +206,15 @@ class UserRepository:
                     second = item
         return first, second
 
-    def get_user_with(self, username: str, extra: Item) -> tuple[UserRecord | None, Item | None]:
-        item, other = self.get_with(user_key(username), extra)
-        return (_to_record(item) if item else None), other
+    def get_user_with(self, username: str, lock: LockRecord) -> tuple[UserRecord | None, LockRecord]:
+        """The user and a sign-in lock record in one round trip (the lock as read)."""
+        item, other = self.get_with(user_key(username), lock.key)
+        return (_to_record(item) if item else None), lock.read(other)
 
-    def username_for_email_with(self, email: str, extra: Item) -> tuple[str | None, Item | None]:
-        item, other = self.get_with(email_key(email), extra)
-        return (get_s(item, "username") if item else None), other
+    def username_for_email_with(self, email: str, lock: LockRecord) -> tuple[str | None, LockRecord]:
+        """An address's owner and a sign-in lock record in one round trip."""
+        item, other = self.get_with(email_key(email), lock.key)
+        return (get_s(item, "username") if item else None), lock.read(other)
 
     def get_with_refresh(self, username: str, digest: str) -> tuple[UserRecord | None, RefreshRecord | None]:
         """The user and one refresh token in a single round trip (BatchGetItem)."""
@@ -264,24 +307,7 @@ class UserRepository:
         condition: str = EXISTS,
         names: dict[str, str] | None = None,
     ) -> bool:
-        """One conditional UpdateItem; False when the condition did not hold."""
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "Key": user_key(username),
-            "UpdateExpression": expression,
-            "ConditionExpression": condition,
-        }
-        if values:
-            kwargs["ExpressionAttributeValues"] = values
-        if names:
-            kwargs["ExpressionAttributeNames"] = names
-        try:
-            self._db.update_item(**kwargs)
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return update_user(self._db, self._table, username, expression, values, condition, names)
 
     def set_code(self, username: str, code: StoredCode) -> bool:
         return self._update(username, f"SET {SET_CODE}", _code_values(code))
@@ -301,9 +327,12 @@ class UserRepository:
             names={"#status": "status"},
         )
 
-    def start_session(self, refresh: RefreshRecord, new_hash: str | None, extra: Sequence[dict[str, Any]] = ()) -> None:
-        """Store the refresh token; upgrade the password hash and make the caller's `extra`
-        transaction entries (a lockout reset) in the same request."""
+    def start_session(
+        self, refresh: RefreshRecord, new_hash: str | None, ends_streak: LockRecord | None = None
+    ) -> None:
+        """Store the refresh token; upgrade the password hash and delete `ends_streak` (the
+        sign-in lock a success resets) in the same request."""
+        extra = [{"Delete": {"TableName": self._table, "Key": ends_streak.key}}] if ends_streak else []
         put = {
             "TableName": self._table,
             "Item": {

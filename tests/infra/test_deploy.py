@@ -240,5 +240,5 @@ def test_grant_admin_writes_the_pool_group_and_the_apps_mirror(deployed_stage: d
     pool = next(o["OutputValue"] for o in pool_id if o["OutputKey"] == "UserPoolId")
     groups = client("cognito-idp").admin_list_groups_for_user(UserPoolId=pool, Username="alice")["Groups"]
     assert [g["GroupName"] for g in groups] == ["admin"]
-    profile = services.accounts().identity.get_profile("alice")
+    profile = services.accounts().profiles.get("alice")
     assert profile.groups == ("admin",)

@@ -4,23 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
 
 from chalicelib.mail import new_code
+
+# What the user record keeps of a code: storage owns the shape, the provider names it here.
+from chalicelib.repository.users import StoredCode as StoredCode
 
 MAX_TRIES = 5
 CONFIRM_TTL_SECONDS = 24 * 3600
 RESET_TTL_SECONDS = 3600
-
-
-@dataclass(frozen=True)
-class StoredCode:
-    """What the user record keeps of a code: never the digits themselves."""
-
-    purpose: str  # "confirm" or "reset"
-    digest: str
-    expires_at: int
-    tries: int = 0
 
 
 class CodeCheck:

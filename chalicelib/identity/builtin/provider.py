@@ -38,7 +38,6 @@ from chalicelib.identity import (
     PasswordCheck,
     Principal,
     Profile,
-    ProfilePage,
     Registration,
     SecondStepGate,
     SessionGuard,
@@ -48,7 +47,7 @@ from chalicelib.identity.builtin import codes
 from chalicelib.identity.builtin.hashing import PasswordHasher
 from chalicelib.identity.builtin.tokens import TokenService, TokenSubject
 from chalicelib.mail import Mailer, code_message
-from chalicelib.paging import PageTokens
+from chalicelib.repository.profiles import to_profile
 from chalicelib.repository.users import RefreshRecord, UserRecord, UserRepository
 from chalicelib.validation import USERNAME_PATTERN, USERNAME_RE
 
@@ -56,10 +55,6 @@ log = logging.getLogger("bandstand.identity")
 
 # "<username>.<43 url-safe chars>": the name says whose record to check in one read.
 REFRESH_TOKEN_RE = re.compile(rf"^({USERNAME_PATTERN})\.([A-Za-z0-9_-]{{43}})$")
-
-
-def to_profile(user: UserRecord) -> Profile:
-    return Profile(user.username, user.email, user.full_name, user.status, user.groups, user.created_ms)
 
 
 _unusable: list[str] = []
@@ -86,7 +81,6 @@ class BuiltinIdentityProvider:
         tokens: TokenService,
         mailer: Mailer,
         secret_key: str,
-        page_tokens: PageTokens,
         hasher: PasswordHasher | None = None,
         clock: Clock | None = None,
         refresh_token_seconds: int = 30 * 24 * 3600,
@@ -96,7 +90,6 @@ class BuiltinIdentityProvider:
         self._tokens = tokens
         self._mailer = mailer
         self._secret_key = secret_key
-        self._pages = page_tokens
         self._hasher = hasher or PasswordHasher()
         self._clock = clock or SystemClock()
         self._refresh_seconds = refresh_token_seconds
@@ -164,7 +157,7 @@ class BuiltinIdentityProvider:
         now = self._clock.now_ms()
         secret = secrets.token_urlsafe(32)
         refresh = RefreshRecord(user.username, _digest(secret), now, now // 1000 + self._refresh_seconds)
-        self._users.start_session(refresh, new_hash, guard.session_writes())
+        self._users.start_session(refresh, new_hash, guard.streak_to_end())
         id_token, access_token = self._tokens.issue(self._subject(user), now)
         return TokenSet(id_token, access_token, self._tokens.lifetime_seconds, f"{user.username}.{secret}")
 
@@ -220,25 +213,12 @@ class BuiltinIdentityProvider:
         if not self._users.reset_password(user.username, new_hash, self._clock.now_ms(), stored.digest):
             raise InvalidCode()
 
-    # -- profiles ----------------------------------------------------------------------
-
-    def get_profile(self, username: str) -> Profile:
-        user = self._users.get(username)
-        if user is None:
-            raise NotFound("No such user.")
-        return to_profile(user)
-
-    def update_full_name(self, principal: Principal, full_name: str | None) -> Profile:
-        return to_profile(self._users.update_full_name(principal.username, full_name))
+    # -- the account ----------------------------------------------------------------------
 
     def delete_user(self, principal: Principal) -> None:
         # The principal comes from `authenticate`, which read the record: no second read.
         self._users.delete(principal.username, principal.email)
         log.info("user deleted", extra={"user_sub": principal.sub})
-
-    def list_users(self, limit: int, page_token: str | None) -> ProfilePage:
-        page = self._users.list(limit, self._pages.decode("users", page_token))
-        return ProfilePage([to_profile(u) for u in page.items], self._pages.encode("users", page.last_key))
 
     def add_to_group(self, username: str, group: str) -> None:
         if not self._users.add_group(username, group):
@@ -262,14 +242,14 @@ class BuiltinIdentityProvider:
         (admitted) before the password is looked at."""
         name = normal_form(username_or_email)
         if "@" in name:
-            username, item = self._users.username_for_email_with(name, guard.key)
-            guard.admit(item)
+            username, lock = self._users.username_for_email_with(name, guard.lock)
+            guard.admit(lock)
             return self._users.get(username) if username else None
         if not USERNAME_RE.fullmatch(name):
             guard.check()  # no read to share: the try is taken blind
             return None
-        user, item = self._users.get_user_with(name, guard.key)
-        guard.admit(item)
+        user, lock = self._users.get_user_with(name, guard.lock)
+        guard.admit(lock)
         return user
 
     def _check_code(self, user: UserRecord | None, purpose: str, code: str) -> codes.StoredCode:

@@ -20,12 +20,10 @@ counts them):
                   (marker removed). Never a sign-in.
   authenticate    GetItem (cut-off, status, sub and groups); the token is verified locally
                   (+AdminGetUser + UpdateItem once, if a confirm's mirror write had failed)
-  get_profile     GetItem
-  update name     UpdateItem
   delete_user     AdminDeleteUser + TransactWriteItems (record + claim)
-  list_users      Query (GSI, oldest first)
   add_to_group    AdminAddUserToGroup + UpdateItem (groups mirror)
   (once per container and app client: DescribeUserPoolClient, for the client's secret)
+Profiles (read, full name, the list) are not the provider's: repository/profiles.py.
 
 The pool is reachable only through the app: its app clients have secrets (app_client.py)
 and every call that names a client carries SECRET_HASH. Two clients: the web client signs
@@ -76,7 +74,6 @@ from chalicelib.identity import (
     PasswordCheck,
     Principal,
     Profile,
-    ProfilePage,
     Registration,
     SecondStepGate,
     SessionGuard,
@@ -87,8 +84,8 @@ from chalicelib.identity.cognito.app_client import AppClient
 from chalicelib.identity.cognito.delivery import CodeDelivery, Recipient
 from chalicelib.identity.cognito.errors import translate
 from chalicelib.identity.cognito.jwks import AccessTokenVerifier
-from chalicelib.paging import PageTokens
 from chalicelib.repository.cognito_users import CognitoUserRepository
+from chalicelib.repository.profiles import to_profile
 from chalicelib.repository.users import UserRecord
 from chalicelib.validation import USERNAME_RE
 
@@ -114,10 +111,6 @@ def _typed_names(typed: str) -> tuple[str, str | None]:
     return (typed.lower(), typed) if "@" in typed else (typed.lower(), None)
 
 
-def to_profile(user: UserRecord) -> Profile:
-    return Profile(user.username, user.email, user.full_name, user.status, user.groups, user.created_ms)
-
-
 def _recipient(user: UserRecord) -> Recipient:
     return Recipient(user.username, user.email, user.full_name)
 
@@ -131,7 +124,6 @@ class CognitoIdentityProvider:
         delivery: CodeDelivery,
         pool_id: str,
         client_id: str,
-        page_tokens: PageTokens,
         signup_client_id: str | None = None,
         clock: Clock | None = None,
         wall_time: Callable[[], float] = time.time,
@@ -145,7 +137,6 @@ class CognitoIdentityProvider:
         self._client = client_id
         self._web = AppClient(cognito, pool_id, client_id)
         self._signup = AppClient(cognito, pool_id, signup_client_id) if signup_client_id else self._web
-        self._pages = page_tokens
         self._clock = clock or SystemClock()  # profile times (tests move it)
         self._wall = wall_time  # token times: Cognito stamps `iat` with the real clock
         self._sleep = sleep
@@ -354,16 +345,7 @@ class CognitoIdentityProvider:
         # and the marker in place (503), and the retry above finishes.
         self._end_sessions(user.username, pool_first=True)
 
-    # -- profiles ----------------------------------------------------------------------
-
-    def get_profile(self, username: str) -> Profile:
-        user = self._users.get(username)
-        if user is None:
-            raise NotFound("No such user.")
-        return to_profile(user)
-
-    def update_full_name(self, principal: Principal, full_name: str | None) -> Profile:
-        return to_profile(self._users.update_full_name(principal.username, full_name))
+    # -- the account ----------------------------------------------------------------------
 
     def delete_user(self, principal: Principal) -> None:
         # Cognito first: if the second step fails, the record still names the account and
@@ -375,10 +357,6 @@ class CognitoIdentityProvider:
                 raise translate(exc, cognito_errors.ADMIN) from None
         self._users.delete(principal.username, principal.email)
         log.info("user deleted", extra={"user_sub": principal.sub})
-
-    def list_users(self, limit: int, page_token: str | None) -> ProfilePage:
-        page = self._users.list(limit, self._pages.decode("users", page_token))
-        return ProfilePage([to_profile(u) for u in page.items], self._pages.encode("users", page.last_key))
 
     def add_to_group(self, username: str, group: str) -> None:
         try:
