@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from chalice.app import Chalice, Request, Response
 
-from chalicelib import albums as album_cases
 from chalicelib import authorizers, bodies, edge, http, services, shapes
 from chalicelib import validation as v
 from chalicelib.errors import BandstandError, Forbidden, InvalidToken
@@ -417,7 +416,7 @@ def mfa_admin_reset(caller: Principal, username: str) -> Response:
 )
 def list_albums(caller: Principal) -> Response:
     limit = v.parse_limit(query("limit"))
-    page = album_cases.list_page(services.albums(), services.page_tokens(), limit, query("next"))
+    page = services.albums().list_page(limit, query("next"))
     return page_response([bodies.album_body(a) for a in page.items], page.next_token)
 
 
@@ -432,13 +431,13 @@ def list_albums(caller: Principal) -> Response:
     errors=(409,),
 )
 def create_album(caller: Principal, body: shapes.AlbumFields) -> Response:
-    created = album_cases.create(services.albums(), body)
+    created = services.albums().create(body)
     return album_response(created, 201, {"Location": f"/albums/{created.album_id}"})
 
 
 @route("GET", "/albums/{album_id}", auth="user", summary="One album", response=shapes.AlbumBody, errors=(404,))
 def get_album(caller: Principal, album_id: str) -> Response:
-    return album_response(album_cases.get(services.albums(), album_id))
+    return album_response(services.albums().get(album_id))
 
 
 @route(
@@ -452,7 +451,7 @@ def get_album(caller: Principal, album_id: str) -> Response:
     conditional=True,
 )
 def replace_album(caller: Principal, album_id: str, body: shapes.AlbumFields) -> Response:
-    return album_response(album_cases.update(services.albums(), album_id, body, if_match()))
+    return album_response(services.albums().update(album_id, body, if_match()))
 
 
 @route(
@@ -466,7 +465,7 @@ def replace_album(caller: Principal, album_id: str, body: shapes.AlbumFields) ->
     conditional=True,
 )
 def patch_album(caller: Principal, album_id: str, body: shapes.AlbumPatch) -> Response:
-    return album_response(album_cases.update(services.albums(), album_id, body, if_match()))
+    return album_response(services.albums().update(album_id, body, if_match()))
 
 
 @route(
@@ -479,7 +478,7 @@ def patch_album(caller: Principal, album_id: str, body: shapes.AlbumPatch) -> Re
     conditional=True,
 )
 def delete_album(caller: Principal, album_id: str) -> Response:
-    album_cases.delete(services.albums(), album_id, if_match())
+    services.albums().delete(album_id, if_match())
     return http.empty_response()
 
 

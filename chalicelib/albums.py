@@ -1,14 +1,20 @@
-"""Album use cases: create, read, change and delete, on top of the album repository."""
+"""Album use cases: create, read, change and delete, on top of the album repository.
+
+Built like the account use cases (chalicelib/accounts.py): a class whose repository,
+clock and sleep are handed in by the container (chalicelib/services.py), so tests can
+move time and skip the retry pauses."""
 
 from __future__ import annotations
 
 import random
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, NamedTuple
 
 from chalicelib.bodies import etag
+from chalicelib.clock import Clock, SystemClock
 from chalicelib.errors import NotFound, VersionConflict
 from chalicelib.shapes import AlbumFields, AlbumPatch
 
@@ -31,53 +37,61 @@ class Page(NamedTuple):
     next_token: str | None
 
 
-def list_page(repo: AlbumRepository, tokens: PageTokens, limit: int, page_token: str | None) -> Page:
-    """One page in rank order; the tokens hide the DynamoDB key from clients."""
-    page = repo.list(limit, tokens.decode("albums", page_token))
-    return Page(page.items, tokens.encode("albums", page.last_key))
+class Albums:
+    def __init__(
+        self,
+        repository: AlbumRepository,
+        page_tokens: PageTokens,
+        *,
+        clock: Clock | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.repository = repository
+        self._tokens = page_tokens
+        self._clock = clock or SystemClock()
+        self._sleep = sleep
 
+    def list_page(self, limit: int, page_token: str | None) -> Page:
+        """One page in rank order; the tokens hide the DynamoDB key from clients."""
+        page = self.repository.list(limit, self._tokens.decode("albums", page_token))
+        return Page(page.items, self._tokens.encode("albums", page.last_key))
 
-def get(repo: AlbumRepository, album_id: str) -> AlbumRecord:
-    album = repo.get(album_id) if _valid_id(album_id) else None
-    if album is None:
-        raise NotFound("No such album.")
-    return album
+    def get(self, album_id: str) -> AlbumRecord:
+        album = self.repository.get(album_id) if _valid_id(album_id) else None
+        if album is None:
+            raise NotFound("No such album.")
+        return album
 
+    def create(self, fields: AlbumFields) -> AlbumRecord:
+        from chalicelib.repository.albums import AlbumRecord
 
-def create(repo: AlbumRepository, fields: AlbumFields, now_ms: int | None = None) -> AlbumRecord:
-    from chalicelib.repository.albums import AlbumRecord
+        now = self._clock.now_ms()
+        album = AlbumRecord(album_id=str(uuid.uuid4()), created_ms=now, updated_ms=now, version=1, **asdict(fields))
+        self.repository.create(album)
+        return album
 
-    now = now_ms if now_ms is not None else int(time.time() * 1000)
-    album = AlbumRecord(album_id=str(uuid.uuid4()), created_ms=now, updated_ms=now, version=1, **asdict(fields))
-    repo.create(album)
-    return album
+    def update(self, album_id: str, changes: AlbumFields | AlbumPatch, if_match: str | None = None) -> AlbumRecord:
+        """PUT (all fields) or PATCH (some). With If-Match, a stale version is a 409; without
+        it, a concurrent change is re-read and the request's fields applied on top, so
+        neither edit is silently lost."""
+        fields = {name: value for name, value in asdict(changes).items() if value is not None}
+        for attempt in range(PATCH_ATTEMPTS):
+            if attempt:
+                self._sleep(random.uniform(0, 0.01 * attempt))  # jitter: racers spread out
+            current = self.get(album_id)
+            if if_match is not None and if_match.strip() not in (etag(current), "*"):
+                raise VersionConflict()
+            changed = replace(current, **fields, updated_ms=self._clock.now_ms(), version=current.version + 1)
+            try:
+                self.repository.replace(current, changed)
+                return changed
+            except VersionConflict:
+                if if_match is not None:
+                    raise
+        raise VersionConflict()
 
-
-def update(
-    repo: AlbumRepository, album_id: str, changes: AlbumFields | AlbumPatch, if_match: str | None = None
-) -> AlbumRecord:
-    """PUT (all fields) or PATCH (some). With If-Match, a stale version is a 409; without
-    it, a concurrent change is re-read and the request's fields applied on top, so
-    neither edit is silently lost."""
-    fields = {name: value for name, value in asdict(changes).items() if value is not None}
-    for attempt in range(PATCH_ATTEMPTS):
-        if attempt:
-            time.sleep(random.uniform(0, 0.01 * attempt))  # jitter: racers spread out
-        current = get(repo, album_id)
+    def delete(self, album_id: str, if_match: str | None = None) -> None:
+        current = self.get(album_id)
         if if_match is not None and if_match.strip() not in (etag(current), "*"):
             raise VersionConflict()
-        changed = replace(current, **fields, updated_ms=int(time.time() * 1000), version=current.version + 1)
-        try:
-            repo.replace(current, changed)
-            return changed
-        except VersionConflict:
-            if if_match is not None:
-                raise
-    raise VersionConflict()
-
-
-def delete(repo: AlbumRepository, album_id: str, if_match: str | None = None) -> None:
-    current = get(repo, album_id)
-    if if_match is not None and if_match.strip() not in (etag(current), "*"):
-        raise VersionConflict()
-    repo.delete(current)
+        self.repository.delete(current)

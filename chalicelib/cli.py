@@ -138,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         created = create_tables(client, settings.users_table, settings.albums_table)
         print(f"created: {', '.join(created)}" if created else "tables exist already")
     elif args.command == "seed":
-        repo = services.albums()
+        repo = services.album_repository()
         if args.if_empty and not repo.is_empty():
             print("catalog has albums already; not seeding")
             return 0

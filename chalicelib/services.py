@@ -1,15 +1,19 @@
-"""Lazy, cached construction of clients and services: nothing is built at import time
-(cold start), and tests call `reset()` or pass their own pieces in."""
+"""One way to wire the app: a `Container` made from settings holds the use cases
+(accounts, albums, two-step sign-in), each built with its repositories, clock and sleep
+handed in. Construction is lazy and cached: nothing is built at import time, and an
+album request builds no identity provider (cold start). Tests call `reset()`, build a
+container of their own (`build_container`) or override pieces with `install()`."""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.config import Settings, get_settings
 
 if TYPE_CHECKING:
     from chalicelib.accounts import Accounts
+    from chalicelib.albums import Albums
     from chalicelib.clock import Clock
     from chalicelib.identity import IdentityProvider
     from chalicelib.mail import Mailer
@@ -185,12 +189,6 @@ def build_two_step(
     )
 
 
-def two_step() -> TwoStep:
-    found = accounts().two_step
-    assert found is not None  # build_accounts sets it
-    return found
-
-
 def build_mailer(settings: Settings) -> Mailer:
     from chalicelib import mail
 
@@ -201,39 +199,99 @@ def build_mailer(settings: Settings) -> Mailer:
     return mail.SesMailer(aws.client("ses", settings.region), settings.mail_from)
 
 
+def build_albums(settings: Settings, dynamodb: Any, clock: Clock | None = None) -> Albums:
+    from chalicelib.albums import Albums
+    from chalicelib.repository.albums import AlbumRepository
+
+    return Albums(AlbumRepository(dynamodb, settings.albums_table), page_tokens(), clock=clock)
+
+
+class Container:
+    """The use cases of one configuration, each built on first use from the same settings,
+    DynamoDB client and clock. A test may set an attribute to override one piece."""
+
+    def __init__(self, settings: Settings, dynamodb: Any = None, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self._dynamodb = dynamodb  # None: the configured client (dynamodb_client())
+        self.clock = clock
+
+    @property
+    def dynamodb(self) -> Any:
+        return self._dynamodb if self._dynamodb is not None else dynamodb_client()
+
+    @cached_property
+    def accounts(self) -> Accounts:
+        identity = build_identity(self.settings, self.dynamodb, self.clock)
+        return build_accounts(self.settings, self.dynamodb, identity, self.clock)
+
+    @cached_property
+    def albums(self) -> Albums:
+        return build_albums(self.settings, self.dynamodb, self.clock)
+
+    @property
+    def two_step(self) -> TwoStep:
+        found = self.accounts.two_step
+        assert found is not None  # build_accounts sets it
+        return found
+
+
+def build_container(settings: Settings, dynamodb: Any = None, clock: Clock | None = None) -> Container:
+    """The app's use cases from these settings; `dynamodb` (guarded here) replaces the
+    configured client, `clock` the system's."""
+    if dynamodb is not None:
+        from chalicelib.repository.guard import guard
+
+        dynamodb = guard(dynamodb)
+    return Container(settings, dynamodb, clock)
+
+
 _installed: dict[str, Any] = {}
 
 
-def install(*, accounts: Accounts | None = None, dynamodb: Any = None) -> None:
-    """Use these accounts, or this DynamoDB client, instead of the configured ones (tests
-    pass their own in: a fake, or a client that fails on purpose). An installed client is
-    guarded like the configured one, and the services built on it are rebuilt."""
+def install(*, container: Container | None = None, accounts: Accounts | None = None, dynamodb: Any = None) -> None:
+    """The override hook: use this container, these accounts, or this DynamoDB client
+    instead of the configured ones (tests pass their own in: a fake, or a client that
+    fails on purpose). An installed client is guarded like the configured one, and the
+    configured container is rebuilt on it; installed accounts stay until `reset()`."""
+    if container is not None:
+        _installed["container"] = container
     if accounts is not None:
         _installed["accounts"] = accounts
     if dynamodb is not None:
         from chalicelib.repository.guard import guard
 
         _installed["dynamodb"] = guard(dynamodb)
-        _configured_accounts.cache_clear()
-        albums.cache_clear()
+        _configured_container.cache_clear()
 
 
 @lru_cache(maxsize=1)
-def _configured_accounts() -> Accounts:
-    settings = get_settings()
-    return build_accounts(settings, dynamodb_client(), build_identity(settings, dynamodb_client()))
+def _configured_container() -> Container:
+    return build_container(get_settings())
+
+
+def container() -> Container:
+    installed: Container | None = _installed.get("container")
+    return installed or _configured_container()
 
 
 def accounts() -> Accounts:
     installed: Accounts | None = _installed.get("accounts")
-    return installed or _configured_accounts()
+    return installed or container().accounts
 
 
-@lru_cache(maxsize=1)
-def albums() -> AlbumRepository:
-    from chalicelib.repository.albums import AlbumRepository
+def albums() -> Albums:
+    """The album use cases (not the repository: `album_repository()`)."""
+    return container().albums
 
-    return AlbumRepository(dynamodb_client(), get_settings().albums_table)
+
+def album_repository() -> AlbumRepository:
+    return albums().repository
+
+
+def two_step() -> TwoStep:
+    found = accounts().two_step
+    assert found is not None  # build_accounts sets it
+    return found
 
 
 def reset() -> None:
@@ -242,6 +300,5 @@ def reset() -> None:
     _configured_dynamodb.cache_clear()
     cognito_client.cache_clear()
     page_tokens.cache_clear()
-    _configured_accounts.cache_clear()
+    _configured_container.cache_clear()
     _installed.clear()
-    albums.cache_clear()

@@ -59,12 +59,12 @@ def test_scale_list_reads_one_page_at_300_and_3000_albums(aws):
     client = CountingClient(aws)
     repo = AlbumRepository(client, get_settings().albums_table)
     small = records(1, SMALL)
-    assert sum(services.albums().put_batches(small)) == SMALL
+    assert sum(services.album_repository().put_batches(small)) == SMALL
     at_small = measure(repo, client, small)
 
     started = time.perf_counter()
     more = records(SMALL + 1, LARGE - SMALL)
-    assert sum(services.albums().put_batches(more)) == LARGE - SMALL
+    assert sum(services.album_repository().put_batches(more)) == LARGE - SMALL
     insert_s = time.perf_counter() - started
     at_large = measure(repo, client, small + more)
 

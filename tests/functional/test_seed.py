@@ -9,12 +9,17 @@ from typing import Any
 
 import pytest
 
-from chalicelib import albums as album_cases
 from chalicelib import services
+from chalicelib.albums import Albums
 from chalicelib.cli import SEED_FILE, load_seed, seed
 from chalicelib.repository.albums import BATCH_WRITE_MAX, AlbumRecord, AlbumRepository
 from chalicelib.shapes import AlbumFields, AlbumPatch
 from tests.conftest import ALBUMS_TABLE
+
+
+def cases(repo: AlbumRepository) -> Albums:
+    """The album use cases on this repository."""
+    return Albums(repo, services.page_tokens())
 
 
 def every_album(repo: AlbumRepository) -> list[AlbumRecord]:
@@ -104,7 +109,7 @@ def test_seed_file_is_valid_and_has_unique_ranks_and_names(entries):
 
 
 def test_seed_loads_every_album(aws, entries):
-    repo = services.albums()
+    repo = services.album_repository()
     assert repo.is_empty()
     written, skipped = seed(repo, entries, progress=False)
     assert (written, skipped) == (len(entries), 0)
@@ -119,20 +124,20 @@ def test_seed_loads_every_album(aws, entries):
 
 
 def test_seeded_albums_hold_their_claims(aws, some):
-    repo = services.albums()
+    repo = services.album_repository()
     seed(repo, some, progress=False)
     first = min(some, key=lambda e: e["rank"])
     other = {"rank": 99_999, "title": "Somebody Else", "artist": "Nobody", "year": 2000, "genre": "Pop"}
     with pytest.raises(Exception) as rank_taken:
-        album_cases.create(repo, AlbumFields(**{**other, "rank": first["rank"]}))
+        cases(repo).create(AlbumFields(**{**other, "rank": first["rank"]}))
     assert getattr(rank_taken.value, "code", None) == "rank_taken"
     with pytest.raises(Exception) as duplicate:
-        album_cases.create(repo, AlbumFields(**{**other, "title": first["title"].upper(), "artist": first["artist"]}))
+        cases(repo).create(AlbumFields(**{**other, "title": first["title"].upper(), "artist": first["artist"]}))
     assert getattr(duplicate.value, "code", None) == "duplicate_album"
 
 
 def test_second_run_writes_nothing_and_changes_nothing(aws, some):
-    repo = services.albums()
+    repo = services.album_repository()
     seed(repo, some, progress=False)
     before = every_album(repo)
     client = RecordingClient(services.dynamodb_client())
@@ -143,14 +148,14 @@ def test_second_run_writes_nothing_and_changes_nothing(aws, some):
 
 
 def test_admin_changes_are_never_overwritten(aws, some):
-    repo = services.albums()
+    repo = services.album_repository()
     first, second, third = sorted(some, key=lambda e: e["rank"])[:3]
     # An admin took the first seed album's rank for another album ...
-    squatter = album_cases.create(
-        repo, AlbumFields(rank=first["rank"], title="Not In The Seed", artist="Admin", year=2001, genre="Jazz")
+    squatter = cases(repo).create(
+        AlbumFields(rank=first["rank"], title="Not In The Seed", artist="Admin", year=2001, genre="Jazz")
     )
     # ... and created the second seed album by hand at another rank.
-    by_hand = album_cases.create(repo, AlbumFields(**{**second, "rank": 77_777, "title": second["title"].lower()}))
+    by_hand = cases(repo).create(AlbumFields(**{**second, "rank": 77_777, "title": second["title"].lower()}))
     written, skipped = seed(repo, some, progress=False)
     assert (written, skipped) == (len(some) - 2, 2)
     assert repo.get(squatter.album_id) == squatter
@@ -162,17 +167,17 @@ def test_admin_changes_are_never_overwritten(aws, some):
 
     # An edit of a seeded album survives a re-seed too.
     seeded = next(a for a in albums if a.rank == third["rank"])
-    edited = album_cases.update(repo, seeded.album_id, AlbumPatch(genre="Edited", rank=88_888))
+    edited = cases(repo).update(seeded.album_id, AlbumPatch(genre="Edited", rank=88_888))
     assert seed(repo, some, progress=False) == (0, len(some))
     assert repo.get(seeded.album_id) == edited
     assert not [a for a in every_album(repo) if a.rank == third["rank"]]
 
 
 def test_a_deleted_seed_album_comes_back_on_the_next_run(aws, some):
-    repo = services.albums()
+    repo = services.album_repository()
     seed(repo, some, progress=False)
     gone = next(a for a in every_album(repo) if a.rank == some[0]["rank"])
-    album_cases.delete(repo, gone.album_id)
+    cases(repo).delete(gone.album_id)
     assert seed(repo, some, progress=False) == (1, len(some) - 1)
     back = repo.get(gone.album_id)
     assert back is not None
@@ -224,7 +229,7 @@ def test_batches_never_exceed_25_items_and_keep_albums_with_their_claims(aws, so
     for writes in client.batch_requests:
         keys = [w["PutRequest"]["Item"]["pk"]["S"] for w in writes]
         assert len(keys) == len(set(keys))  # BatchWriteItem refuses duplicate keys
-    assert len(every_album(services.albums())) == len(some)
+    assert len(every_album(services.album_repository())) == len(some)
 
 
 def test_unprocessed_items_and_keys_are_retried(aws, some):
@@ -235,13 +240,13 @@ def test_unprocessed_items_and_keys_are_retried(aws, some):
     assert client.batch_requests[1] == client.unprocessed  # and exactly those items were sent again
     assert max(client.batch_sizes) <= BATCH_WRITE_MAX
     assert client.unprocessed_keys and client.get_calls > 1
-    albums = every_album(services.albums())
+    albums = every_album(services.album_repository())
     assert [fields(a) for a in albums] == sorted(some, key=lambda e: e["rank"])
 
 
 def test_unprocessed_keys_are_not_mistaken_for_free_ones(aws, some):
     """A retried BatchGetItem must still find what exists: the second run skips all."""
-    repo = services.albums()
+    repo = services.album_repository()
     seed(repo, some, progress=False)
     before = every_album(repo)
     client = FlakyClient(services.dynamodb_client(), keep=5)

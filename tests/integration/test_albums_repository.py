@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib import albums as album_cases
 from chalicelib import services
+from chalicelib.albums import PATCH_ATTEMPTS, Albums
 from chalicelib.bodies import etag
 from chalicelib.config import get_settings
 from chalicelib.errors import DuplicateAlbum, InvalidCursor, NotFound, RankTaken, VersionConflict
@@ -24,9 +24,14 @@ THREADS = 8
 PET_SOUNDS = {"rank": 1, "title": "Pet Sounds", "artist": "The Beach Boys", "year": 1966, "genre": "Pop"}
 
 
+def cases(repo: AlbumRepository) -> Albums:
+    """The album use cases on this repository."""
+    return Albums(repo, services.page_tokens())
+
+
 @pytest.fixture
 def repo(local_db: Any) -> AlbumRepository:
-    return services.albums()
+    return services.album_repository()
 
 
 def race(fn: Callable[[int], Any], count: int = THREADS) -> list[Any]:
@@ -52,7 +57,7 @@ def claims(client: Any, prefix: str) -> dict[str, str]:
 
 def assert_consistent(client: Any, repo: AlbumRepository) -> list[AlbumRecord]:
     """Every album holds exactly its rank claim and its name claim, and nothing else exists."""
-    albums = [album_cases.get(repo, i["album_id"]["S"]) for i in all_items(client) if i["sk"]["S"] == "ALBUM"]
+    albums = [cases(repo).get(i["album_id"]["S"]) for i in all_items(client) if i["sk"]["S"] == "ALBUM"]
     assert claims(client, "RANK#") == {f"RANK#{a.rank}": a.album_id for a in albums}
     assert claims(client, "NAME#") == {f"NAME#{name_key(a.artist, a.title)}": a.album_id for a in albums}
     assert len(all_items(client)) == 3 * len(albums)
@@ -65,7 +70,7 @@ def test_list_works_on_real_dynamodb(repo, local_db):
     """Regression: `catalog` is a DynamoDB reserved word (moto does not care)."""
     assert repo.is_empty()
     for rank in (3, 1, 2):
-        album_cases.create(repo, AlbumFields(**{**PET_SOUNDS, "rank": rank, "title": f"Title {rank}"}))
+        cases(repo).create(AlbumFields(**{**PET_SOUNDS, "rank": rank, "title": f"Title {rank}"}))
     page = repo.list(2, None)
     assert [a.rank for a in page.items] == [1, 2]
     assert page.last_key
@@ -74,7 +79,7 @@ def test_list_works_on_real_dynamodb(repo, local_db):
 
 
 def test_a_start_key_of_the_wrong_shape_is_an_invalid_cursor(repo, local_db):
-    album_cases.create(repo, AlbumFields(**PET_SOUNDS))
+    cases(repo).create(AlbumFields(**PET_SOUNDS))
     for key in ({"pk": {"S": "USER#bob"}, "sk": {"S": "PROFILE"}}, {"gsi1pk": {"S": "USERS"}, "gsi1sk": {"S": "x"}}):
         with pytest.raises(InvalidCursor):
             repo.list(5, key)
@@ -82,7 +87,7 @@ def test_a_start_key_of_the_wrong_shape_is_an_invalid_cursor(repo, local_db):
 
 def test_eight_creates_at_one_rank_exactly_one_wins(repo, local_db):
     def attempt(i: int) -> AlbumRecord:
-        return album_cases.create(repo, AlbumFields(**{**PET_SOUNDS, "rank": 42, "title": f"Contender {i}"}))
+        return cases(repo).create(AlbumFields(**{**PET_SOUNDS, "rank": 42, "title": f"Contender {i}"}))
 
     results = race(attempt)
     winners = [r for r in results if isinstance(r, AlbumRecord)]
@@ -95,8 +100,8 @@ def test_eight_creates_at_one_rank_exactly_one_wins(repo, local_db):
 
 def test_eight_creates_of_one_name_exactly_one_wins(repo, local_db):
     results = race(
-        lambda i: album_cases.create(
-            repo, AlbumFields(**{**PET_SOUNDS, "rank": 100 + i, "title": "pet sounds" if i % 2 else "PET SOUNDS"})
+        lambda i: cases(repo).create(
+            AlbumFields(**{**PET_SOUNDS, "rank": 100 + i, "title": "pet sounds" if i % 2 else "PET SOUNDS"})
         )
     )
     winners = [r for r in results if isinstance(r, AlbumRecord)]
@@ -109,10 +114,10 @@ def test_concurrent_patches_of_different_fields_all_land(repo, local_db):
     """Without If-Match, update() re-reads and retries (PATCH_ATTEMPTS times). A writer
     loses a round only to another writer's success, so with at most PATCH_ATTEMPTS
     concurrent writers every PATCH is guaranteed to succeed, and none is lost."""
-    album = album_cases.create(repo, AlbumFields(**PET_SOUNDS))
+    album = cases(repo).create(AlbumFields(**PET_SOUNDS))
     changes = [{"rank": 9}, {"title": "Smile"}, {"artist": "Brian Wilson"}, {"year": 1967}, {"genre": "Baroque Pop"}]
-    assert len(changes) <= album_cases.PATCH_ATTEMPTS
-    results = race(lambda i: album_cases.update(repo, album.album_id, AlbumPatch(**changes[i])), len(changes))
+    assert len(changes) <= PATCH_ATTEMPTS
+    results = race(lambda i: cases(repo).update(album.album_id, AlbumPatch(**changes[i])), len(changes))
     assert all(isinstance(r, AlbumRecord) for r in results), results
     final = repo.get(album.album_id)
     assert final is not None
@@ -132,10 +137,8 @@ def test_eight_concurrent_patches_never_lose_an_update(repo, local_db):
     """More writers than attempts: each PATCH either lands or is refused with
     VersionConflict (409), never silently overwritten. Every success gets its own version,
     and the album ends as the last success left it, with claims to match."""
-    album = album_cases.create(repo, AlbumFields(**PET_SOUNDS))
-    results = race(
-        lambda i: album_cases.update(repo, album.album_id, AlbumPatch(**{"title": f"Take {i}", "genre": f"G{i}"}))
-    )
+    album = cases(repo).create(AlbumFields(**PET_SOUNDS))
+    results = race(lambda i: cases(repo).update(album.album_id, AlbumPatch(**{"title": f"Take {i}", "genre": f"G{i}"})))
     successes = [r for r in results if isinstance(r, AlbumRecord)]
     failures = [r for r in results if not isinstance(r, AlbumRecord)]
     assert all(isinstance(r, VersionConflict) for r in failures), failures
@@ -150,10 +153,10 @@ def test_eight_concurrent_patches_never_lose_an_update(repo, local_db):
 
 
 def test_with_if_match_exactly_one_of_eight_wins(repo, local_db):
-    album = album_cases.create(repo, AlbumFields(**PET_SOUNDS))
+    album = cases(repo).create(AlbumFields(**PET_SOUNDS))
     tag = etag(album)
     results = race(
-        lambda i: album_cases.update(repo, album.album_id, AlbumPatch(**{"genre": f"Genre {i}", "rank": 50 + i}), tag)
+        lambda i: cases(repo).update(album.album_id, AlbumPatch(**{"genre": f"Genre {i}", "rank": 50 + i}), tag)
     )
     winners = [r for r in results if isinstance(r, AlbumRecord)]
     assert len(winners) == 1, results
@@ -164,20 +167,20 @@ def test_with_if_match_exactly_one_of_eight_wins(repo, local_db):
 
 
 def test_stale_if_match_is_refused_and_current_one_accepted(repo, local_db):
-    album = album_cases.create(repo, AlbumFields(**PET_SOUNDS))
-    changed = album_cases.update(repo, album.album_id, AlbumPatch(**{"genre": "Rock"}), etag(album))
+    album = cases(repo).create(AlbumFields(**PET_SOUNDS))
+    changed = cases(repo).update(album.album_id, AlbumPatch(**{"genre": "Rock"}), etag(album))
     with pytest.raises(VersionConflict):
-        album_cases.update(repo, album.album_id, AlbumPatch(**{"genre": "Jazz"}), etag(album))
+        cases(repo).update(album.album_id, AlbumPatch(**{"genre": "Jazz"}), etag(album))
     with pytest.raises(VersionConflict):
-        album_cases.delete(repo, album.album_id, etag(album))
+        cases(repo).delete(album.album_id, etag(album))
     assert repo.get(album.album_id) == changed
-    album_cases.delete(repo, album.album_id, etag(changed))
+    cases(repo).delete(album.album_id, etag(changed))
     assert repo.get(album.album_id) is None
 
 
 def test_replace_with_a_stale_record_is_a_version_conflict(repo, local_db):
-    album = album_cases.create(repo, AlbumFields(**PET_SOUNDS))
-    album_cases.update(repo, album.album_id, AlbumPatch(**{"rank": 2}))
+    album = cases(repo).create(AlbumFields(**PET_SOUNDS))
+    cases(repo).update(album.album_id, AlbumPatch(**{"rank": 2}))
     from dataclasses import replace
 
     with pytest.raises(VersionConflict):
@@ -186,46 +189,46 @@ def test_replace_with_a_stale_record_is_a_version_conflict(repo, local_db):
 
 
 def test_rank_move_frees_the_old_rank(repo, local_db):
-    album = album_cases.create(repo, AlbumFields(**PET_SOUNDS))
-    moved = album_cases.update(repo, album.album_id, AlbumPatch(**{"rank": 2}))
+    album = cases(repo).create(AlbumFields(**PET_SOUNDS))
+    moved = cases(repo).update(album.album_id, AlbumPatch(**{"rank": 2}))
     assert moved.rank == 2
     assert claims(local_db, "RANK#") == {"RANK#2": album.album_id}
-    other = album_cases.create(repo, AlbumFields(**{**PET_SOUNDS, "title": "Smile"}))  # takes rank 1
+    other = cases(repo).create(AlbumFields(**{**PET_SOUNDS, "title": "Smile"}))  # takes rank 1
     with pytest.raises(RankTaken):
-        album_cases.update(repo, other.album_id, AlbumPatch(**{"rank": 2}))
+        cases(repo).update(other.album_id, AlbumPatch(**{"rank": 2}))
     assert claims(local_db, "RANK#") == {"RANK#1": other.album_id, "RANK#2": album.album_id}
     assert_consistent(local_db, repo)
 
 
 def test_name_change_frees_the_old_name(repo, local_db):
-    album = album_cases.create(repo, AlbumFields(**PET_SOUNDS))
-    album_cases.update(repo, album.album_id, AlbumPatch(**{"title": "Smile", "artist": "Brian Wilson"}))
-    again = album_cases.create(repo, AlbumFields(**{**PET_SOUNDS, "rank": 2}))
+    album = cases(repo).create(AlbumFields(**PET_SOUNDS))
+    cases(repo).update(album.album_id, AlbumPatch(**{"title": "Smile", "artist": "Brian Wilson"}))
+    again = cases(repo).create(AlbumFields(**{**PET_SOUNDS, "rank": 2}))
     with pytest.raises(DuplicateAlbum):
-        album_cases.update(repo, again.album_id, AlbumPatch(**{"title": "SMILE", "artist": "brian wilson"}))
+        cases(repo).update(again.album_id, AlbumPatch(**{"title": "SMILE", "artist": "brian wilson"}))
     assert len(assert_consistent(local_db, repo)) == 2
 
 
 def test_delete_frees_both_claims(repo, local_db):
-    album = album_cases.create(repo, AlbumFields(**PET_SOUNDS))
-    keep = album_cases.create(repo, AlbumFields(**{**PET_SOUNDS, "rank": 2, "title": "Smile"}))
-    album_cases.delete(repo, album.album_id)
+    album = cases(repo).create(AlbumFields(**PET_SOUNDS))
+    keep = cases(repo).create(AlbumFields(**{**PET_SOUNDS, "rank": 2, "title": "Smile"}))
+    cases(repo).delete(album.album_id)
     assert all_items(local_db) and all(i.get("album_id", {}).get("S") == keep.album_id for i in all_items(local_db))
     with pytest.raises(NotFound):
-        album_cases.get(repo, album.album_id)
+        cases(repo).get(album.album_id)
     with pytest.raises(NotFound):
-        album_cases.delete(repo, album.album_id)
-    again = album_cases.create(repo, AlbumFields(**PET_SOUNDS))
+        cases(repo).delete(album.album_id)
+    again = cases(repo).create(AlbumFields(**PET_SOUNDS))
     assert sorted(a.album_id for a in assert_consistent(local_db, repo)) == sorted([again.album_id, keep.album_id])
 
 
 def test_a_rank_move_races_a_create_for_the_same_rank(repo, local_db):
-    mover = album_cases.create(repo, AlbumFields(**PET_SOUNDS))
+    mover = cases(repo).create(AlbumFields(**PET_SOUNDS))
 
     def act(i: int) -> Any:
         if i == 0:
-            return album_cases.update(repo, mover.album_id, AlbumPatch(**{"rank": 7}))
-        return album_cases.create(repo, AlbumFields(**{**PET_SOUNDS, "rank": 7, "title": f"Newcomer {i}"}))
+            return cases(repo).update(mover.album_id, AlbumPatch(**{"rank": 7}))
+        return cases(repo).create(AlbumFields(**{**PET_SOUNDS, "rank": 7, "title": f"Newcomer {i}"}))
 
     results = race(act)
     winners = [r for r in results if isinstance(r, AlbumRecord)]
@@ -236,12 +239,12 @@ def test_a_rank_move_races_a_create_for_the_same_rank(repo, local_db):
 
 
 def test_concurrent_delete_and_patch(repo, local_db):
-    album = album_cases.create(repo, AlbumFields(**PET_SOUNDS))
+    album = cases(repo).create(AlbumFields(**PET_SOUNDS))
 
     def act(i: int) -> Any:
         if i == 0:
-            return album_cases.delete(repo, album.album_id)
-        return album_cases.update(repo, album.album_id, AlbumPatch(**{"genre": f"G{i}"}))
+            return cases(repo).delete(album.album_id)
+        return cases(repo).update(album.album_id, AlbumPatch(**{"genre": f"G{i}"}))
 
     results = race(act)
     assert all(r is None or isinstance(r, AlbumRecord | NotFound | VersionConflict) for r in results), results
@@ -296,5 +299,5 @@ def test_timing_of_one_create(repo, local_db):
     """Not a benchmark; a guard against a create that got accidentally chatty."""
     started = time.perf_counter()
     for i in range(20):
-        album_cases.create(repo, AlbumFields(**{**PET_SOUNDS, "rank": 1000 + i, "title": str(uuid.uuid4())}))
+        cases(repo).create(AlbumFields(**{**PET_SOUNDS, "rank": 1000 + i, "title": str(uuid.uuid4())}))
     assert time.perf_counter() - started < 20

@@ -38,7 +38,7 @@ def measure(repo: AlbumRepository, albums: list[AlbumRecord]) -> dict[str, Any]:
 
 @pytest.mark.scale
 def test_scale_list_reads_one_page_at_300_and_30000_albums(local_db):
-    repo = services.albums()
+    repo = services.album_repository()
     small = records(1, SMALL)
     assert sum(repo.put_batches(small)) == SMALL
     at_small = measure(repo, small)

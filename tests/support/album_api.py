@@ -77,7 +77,7 @@ def put_albums(count: int, first_rank: int = 1, step: int = 1) -> list[AlbumReco
         )
         for i in range(count)
     ]
-    assert sum(services.albums().put_batches(records)) == count
+    assert sum(services.album_repository().put_batches(records)) == count
     return records
 
 

@@ -105,26 +105,28 @@ class ConflictOnce:
 
 
 def test_transaction_conflict_is_retried_or_a_409_never_a_500(aws):
-    from chalicelib import albums as album_cases
+    from chalicelib.albums import Albums
     from chalicelib.bodies import etag
     from chalicelib.errors import VersionConflict
     from chalicelib.repository.albums import AlbumRepository
     from chalicelib.shapes import AlbumFields, AlbumPatch
 
     table = get_settings().albums_table
-    album = album_cases.create(services.albums(), AlbumFields(**PET_SOUNDS))
+    album = services.albums().create(AlbumFields(**PET_SOUNDS))
     # Without If-Match, update() reads again and retries: the edit lands.
     flaky = ConflictOnce(aws)
-    changed = album_cases.update(AlbumRepository(flaky, table), album.album_id, AlbumPatch(rank=5))
+    changed = Albums(AlbumRepository(flaky, table), services.page_tokens()).update(album.album_id, AlbumPatch(rank=5))
     assert (changed.rank, flaky.calls) == (5, 2)
-    assert services.albums().get(album.album_id) == changed
+    assert services.album_repository().get(album.album_id) == changed
     # With If-Match, or on create and delete, it is a 409 version_conflict ("try again").
     flaky = ConflictOnce(aws)
     with pytest.raises(VersionConflict):
-        album_cases.update(AlbumRepository(flaky, table), album.album_id, AlbumPatch(rank=6), etag(changed))
+        Albums(AlbumRepository(flaky, table), services.page_tokens()).update(
+            album.album_id, AlbumPatch(rank=6), etag(changed)
+        )
     with pytest.raises(VersionConflict):
-        album_cases.create(AlbumRepository(ConflictOnce(aws), table), AlbumFields(**REVOLVER))
+        Albums(AlbumRepository(ConflictOnce(aws), table), services.page_tokens()).create(AlbumFields(**REVOLVER))
     with pytest.raises(VersionConflict):
-        album_cases.delete(AlbumRepository(ConflictOnce(aws), table), album.album_id)
-    assert services.albums().get(album.album_id) == changed
-    assert [a.album_id for a in services.albums().list(10, None).items] == [album.album_id]
+        Albums(AlbumRepository(ConflictOnce(aws), table), services.page_tokens()).delete(album.album_id)
+    assert services.album_repository().get(album.album_id) == changed
+    assert [a.album_id for a in services.album_repository().list(10, None).items] == [album.album_id]
