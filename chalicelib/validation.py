@@ -63,13 +63,16 @@ def fields_of(shape: type, whole: Whole) -> tuple[Field, ...]:
         hint = _without_none(hints[declared.name])
         if typing.get_origin(hint) is not typing.Annotated:
             raise TypeError(f"{where} has no rule: annotate it with a type of chalicelib.rules")
-        kind = _without_none(hint.__origin__)
-        rules = [m for m in hint.__metadata__ if isinstance(m, Text | Integer)]
+        base, *metadata = typing.get_args(hint)
+        kind = _without_none(base)
+        rules = [m for m in metadata if isinstance(m, Text | Integer)]
         if len(rules) != 1:
             raise TypeError(f"{where} needs exactly one rule, has {len(rules)}")
         rule = rules[0]
         if kind is not (str if isinstance(rule, Text) else int):
             raise TypeError(f"{where}: a {type(rule).__name__} rule on a {kind!r}")
+        if rule.nullable and hint is hints[declared.name]:  # null would reach a field typed without None
+            raise TypeError(f"{where} takes null: its type must allow None")
         has_default = declared.default is not dataclasses.MISSING or declared.default_factory is not dataclasses.MISSING
         found.append(Field(declared.name, kind, rule, required=not has_default and not whole.partial))
     names = {f.name for f in found}

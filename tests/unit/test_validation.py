@@ -145,7 +145,7 @@ def test_a_request_field_without_a_rule_is_refused_when_its_model_is_built():
     from dataclasses import dataclass
     from typing import Annotated
 
-    from chalicelib.rules import Integer, Text
+    from chalicelib.rules import FullName, Integer, Text
 
     @dataclass(frozen=True)
     class Untyped:
@@ -159,7 +159,11 @@ def test_a_request_field_without_a_rule_is_refused_when_its_model_is_built():
     class Twice:
         name: Annotated[str, Text(), Text()]
 
-    for shape in (Untyped, Mismatched, Twice):
+    @dataclass(frozen=True)
+    class NullIntoStr:
+        full_name: FullName
+
+    for shape in (Untyped, Mismatched, Twice, NullIntoStr):
         with pytest.raises(TypeError):
             v.Model("Broken", shape)
 
