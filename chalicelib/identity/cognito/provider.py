@@ -71,7 +71,7 @@ from chalicelib.errors import (
     TooManyRequests,
     ValidationError,
 )
-from chalicelib.identifiers import normal_form
+from chalicelib.identifiers import USERNAME_RE, normal_form
 from chalicelib.identity import (
     PasswordCheck,
     Principal,
@@ -90,7 +90,6 @@ from chalicelib.identity.cognito.jwks import AccessTokenVerifier
 from chalicelib.paging import PageTokens
 from chalicelib.repository.cognito_users import CognitoUserRepository
 from chalicelib.repository.users import UserRecord
-from chalicelib.validation import USERNAME_RE
 
 log = logging.getLogger("bandstand.identity")
 
