@@ -14,7 +14,7 @@ from chalice.app import Chalice, Request, Response
 from chalicelib import authorizers, bodies, edge, http, services, shapes
 from chalicelib import validation as v
 from chalicelib.errors import BandstandError, Forbidden, InvalidToken
-from chalicelib.identity import Principal
+from chalicelib.identity import Principal, Registration
 from chalicelib.routing import Auth, Operation, OperationTable
 
 if TYPE_CHECKING:  # annotations only: botocore loads with the first request, not with app.py
@@ -122,9 +122,9 @@ def album_response(record: AlbumRecord, status: int = 200, headers: dict[str, st
     return http.json_response(bodies.album_body(record), status, {"ETag": bodies.etag(record), **(headers or {})})
 
 
-def if_match() -> str | None:
-    value: str | None = current().headers.get("if-match")
-    return value
+def if_match() -> int | None:
+    """The version If-Match expects (None without the header): the use cases compare versions."""
+    return bodies.expected_version(current().headers.get("if-match"))
 
 
 # -- health and docs ----------------------------------------------------------------------
@@ -156,7 +156,7 @@ def openapi() -> Response:
     errors=(409,),
 )
 def register(body: shapes.RegisterRequest) -> Response:
-    profile = services.accounts().register(body)
+    profile = services.accounts().register(Registration(body.username, body.email, body.password, body.full_name))
     registered: shapes.Registered = {
         "username": profile.username,
         "email": profile.email,

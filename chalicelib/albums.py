@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, NamedTuple
 
-from chalicelib.bodies import etag
 from chalicelib.clock import Clock, SystemClock
 from chalicelib.errors import NotFound, VersionConflict
 from chalicelib.shapes import AlbumFields, AlbumPatch
@@ -23,6 +22,10 @@ if TYPE_CHECKING:  # the repository (and botocore) load with the first request, 
     from chalicelib.repository.albums import AlbumRecord, AlbumRepository
 
 PATCH_ATTEMPTS = 10
+# An expected version (If-Match, parsed at the HTTP edge): None for "no condition", else
+# the version the caller last read. Versions start at 1, so these two name none of them.
+ANY_VERSION = 0  # If-Match: *: whichever version is current, but a concurrent change is a 409
+NO_VERSION = -1  # an If-Match that names no version at all: always a 409
 
 
 def _valid_id(album_id: str) -> bool:
@@ -70,28 +73,30 @@ class Albums:
         self.repository.create(album)
         return album
 
-    def update(self, album_id: str, changes: AlbumFields | AlbumPatch, if_match: str | None = None) -> AlbumRecord:
-        """PUT (all fields) or PATCH (some). With If-Match, a stale version is a 409; without
-        it, a concurrent change is re-read and the request's fields applied on top, so
+    def update(
+        self, album_id: str, changes: AlbumFields | AlbumPatch, expected_version: int | None = None
+    ) -> AlbumRecord:
+        """PUT (all fields) or PATCH (some). With an expected version, a stale one is a 409;
+        without, a concurrent change is re-read and the request's fields applied on top, so
         neither edit is silently lost."""
         fields = {name: value for name, value in asdict(changes).items() if value is not None}
         for attempt in range(PATCH_ATTEMPTS):
             if attempt:
                 self._sleep(random.uniform(0, 0.01 * attempt))  # jitter: racers spread out
             current = self.get(album_id)
-            if if_match is not None and if_match.strip() not in (etag(current), "*"):
+            if expected_version is not None and expected_version not in (current.version, ANY_VERSION):
                 raise VersionConflict()
             changed = replace(current, **fields, updated_ms=self._clock.now_ms(), version=current.version + 1)
             try:
                 self.repository.replace(current, changed)
                 return changed
             except VersionConflict:
-                if if_match is not None:
+                if expected_version is not None:
                     raise
         raise VersionConflict()
 
-    def delete(self, album_id: str, if_match: str | None = None) -> None:
+    def delete(self, album_id: str, expected_version: int | None = None) -> None:
         current = self.get(album_id)
-        if if_match is not None and if_match.strip() not in (etag(current), "*"):
+        if expected_version is not None and expected_version not in (current.version, ANY_VERSION):
             raise VersionConflict()
         self.repository.delete(current)

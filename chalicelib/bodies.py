@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Literal, cast
 
+from chalicelib.albums import ANY_VERSION, NO_VERSION
 from chalicelib.clock import iso_utc
 from chalicelib.identity import Profile, TokenSet
 from chalicelib.shapes import AlbumBody, LoginChallenge, MeBody, MfaStatus, ProfileBody, Tokens
@@ -64,3 +66,19 @@ def album_body(album: AlbumRecord) -> AlbumBody:
 def etag(album: AlbumRecord) -> str:
     """The album's version: sent back in If-Match, it makes an edit conditional."""
     return f'"{album.version}"'
+
+
+ETAG_RE = re.compile(r'"([1-9][0-9]{0,17})"')  # what etag() writes; 18 digits bound int()
+
+
+def expected_version(if_match: str | None) -> int | None:
+    """If-Match, the inverse of etag(): the version the client expects, for the use case.
+    `*` is any version; a tag etag() never writes (`W/"1"`, `"01"`, `1`) is no version,
+    a conflict with whatever is stored."""
+    if if_match is None:
+        return None
+    tag = if_match.strip()
+    if tag == "*":
+        return ANY_VERSION
+    found = ETAG_RE.fullmatch(tag)
+    return int(found.group(1)) if found else NO_VERSION

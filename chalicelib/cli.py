@@ -102,6 +102,18 @@ def mark_done(marker: Path, note: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command with the stage's environment, then put the caller's back: an
+    in-process caller (scripts/deploy.py's aws-admin and aws-seed, the tests) must not be
+    left with the stage's variables (a later local stack would inherit API_AUTHORIZER)."""
+    saved = os.environ.copy()
+    try:
+        return _main(argv)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m chalicelib.cli", description=__doc__.split("\n\n")[0])
     parser.add_argument("--stage", default=os.environ.get("STAGE", "local"), help="stage in .chalice/config.json")
     commands = parser.add_subparsers(dest="command", required=True)

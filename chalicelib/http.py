@@ -14,7 +14,8 @@ from typing import Any
 from chalice.app import Response
 
 from chalicelib import errors
-from chalicelib.validation import NOT_TEXT, Model, T, is_text
+from chalicelib.rules import NOT_TEXT, is_text
+from chalicelib.validation import Model, T
 
 MAX_BODY_BYTES = 64 * 1024
 PROBLEM_JSON = "application/problem+json"

@@ -1,4 +1,4 @@
-"""The one normal form of usernames and emails (API.md, Conventions).
+"""What a username is, and the one normal form of usernames and emails (API.md, Conventions).
 
 Every comparison of a name a person typed goes through `normal_form`: uniqueness (the
 email claim), sign-in, the lockout, the mail throttles and the code cap. With a second
@@ -8,7 +8,13 @@ would be one account to one rule and a stranger to another.
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
+# A domain rule, not an HTTP one: the providers and the two-step store check names and
+# token prefixes against it too. Matched after lower-casing.
+USERNAME_PATTERN = r"[a-z0-9][a-z0-9._-]{2,31}"
+USERNAME_RE = re.compile(f"^{USERNAME_PATTERN}$")
 
 
 def normal_form(typed: str) -> str:

@@ -11,8 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from chalicelib.errors import FieldError, ValidationError
-from chalicelib.validation import PASSWORD_MAX, PASSWORD_MIN
 
+PASSWORD_MIN, PASSWORD_MAX = 15, 128  # the request rules (chalicelib.rules) bound input by these too
 BLOCKLIST_FILE = Path(__file__).parent / "data" / "common-passwords.txt"
 
 

@@ -1,7 +1,9 @@
 """Request and response shapes, each written once.
 
-Requests are frozen dataclasses built by the validation models (chalicelib.validation):
-a route gets a typed value, so renaming a field is a type error, not a 500 at run time.
+Requests are frozen dataclasses whose fields carry their rules in their types
+(chalicelib.rules): the parser (chalicelib.validation) builds them, typed and frozen, and
+the OpenAPI document publishes the same rules, so a route gets a typed value and renaming
+a field is a type error, not a 500 at run time. Fields with a default may be left out.
 Responses are TypedDicts: the functions that build bodies are checked against them, and
 the OpenAPI document derives its response schemas from them (chalicelib.openapi).
 `Annotated[str, "date-time"]` marks a string's JSON Schema format.
@@ -12,93 +14,120 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Literal, NotRequired, TypedDict
 
-from chalicelib.identity import Registration
+from chalicelib.rules import (
+    Artist,
+    Email,
+    FullName,
+    Genre,
+    LoginName,
+    LoginPassword,
+    MailedCode,
+    MfaSession,
+    Password,
+    Rank,
+    RecoveryCode,
+    RefreshToken,
+    Title,
+    TotpCode,
+    Username,
+    Year,
+    request,
+)
 
 DateTime = Annotated[str, "date-time"]
 
 # -- requests ---------------------------------------------------------------------------
 
-RegisterRequest = Registration  # the provider takes the request as it is
+
+@dataclass(frozen=True)
+class RegisterRequest:
+    username: Username
+    email: Email
+    password: Password
+    full_name: FullName | None = None
 
 
 @dataclass(frozen=True)
 class ConfirmRequest:
-    username: str
-    code: str
+    username: Username
+    code: MailedCode
 
 
 @dataclass(frozen=True)
 class NameRequest:
     """Resend-code and forgot-password: a username or an email, as typed."""
 
-    username: str
+    username: LoginName
 
 
 @dataclass(frozen=True)
 class LoginRequest:
-    username: str
-    password: str
-    recovery_code: str | None = None  # two-step sign-in: instead of the challenge
+    username: LoginName
+    password: LoginPassword
+    recovery_code: RecoveryCode | None = None  # two-step sign-in: instead of the challenge
 
 
 @dataclass(frozen=True)
 class TotpCodeRequest:
     """A current authenticator code (verify, new recovery codes)."""
 
-    code: str
+    code: TotpCode
 
 
 @dataclass(frozen=True)
 class LoginMfaRequest:
-    session: str
-    code: str
+    session: MfaSession
+    code: TotpCode
 
 
+@request(description="Exactly one of code and recovery_code.", one_of=("code", "recovery_code"))
 @dataclass(frozen=True)
 class MfaOffRequest:
     """Turning two-step sign-in off: an authenticator code or a recovery code."""
 
-    code: str | None = None
-    recovery_code: str | None = None
+    code: TotpCode | None = None
+    recovery_code: RecoveryCode | None = None
 
 
 @dataclass(frozen=True)
 class RefreshRequest:
-    refresh_token: str
+    refresh_token: RefreshToken
 
 
 @dataclass(frozen=True)
 class ResetPasswordRequest:
-    username: str
-    code: str
-    new_password: str
+    username: LoginName
+    code: MailedCode
+    new_password: Password
 
 
+@request(partial=True)
 @dataclass(frozen=True)
 class ProfileUpdate:
-    full_name: str | None  # None clears it
+    full_name: FullName | None  # None clears it
 
 
 @dataclass(frozen=True)
 class AlbumFields:
     """POST and PUT: every field."""
 
-    rank: int
-    title: str
-    artist: str
-    year: int
-    genre: str
+    rank: Rank
+    title: Title
+    artist: Artist
+    year: Year
+    genre: Genre
 
 
+@request(partial=True)
 @dataclass(frozen=True)
 class AlbumPatch:
     """PATCH: the fields given; None means "leave as is" (no album field is nullable)."""
 
-    rank: int | None = None
-    title: str | None = None
-    artist: str | None = None
-    year: int | None = None
-    genre: str | None = None
+    rank: Rank | None = None
+    title: Title | None = None
+    artist: Artist | None = None
+    year: Year | None = None
+    genre: Genre | None = None
 
 
 # -- responses --------------------------------------------------------------------------

@@ -546,8 +546,13 @@ def run_cli(clients: Clients, stage: str, region: str, cli_args: list[str]) -> i
     env = stage_environment(
         stage, region, stack_outputs(clients.cloudformation, name), stack_parameters(clients.cloudformation, name)
     )
+    saved = os.environ.copy()
     os.environ.update({k: v for k, v in env.items() if v})
-    return cli.main(["--stage", stage, *cli_args])
+    try:
+        return cli.main(["--stage", stage, *cli_args])
+    finally:
+        os.environ.clear()  # the stage's variables were for this command only
+        os.environ.update(saved)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -48,6 +48,7 @@ from chalicelib.errors import (
     TooManyRequests,
     ValidationError,
 )
+from chalicelib.identifiers import USERNAME_PATTERN, USERNAME_RE
 from chalicelib.identity import Principal, TokenSet
 from chalicelib.logs import security_event
 from chalicelib.mail import Mailer
@@ -55,7 +56,6 @@ from chalicelib.repository.two_step import ChallengeRecord, TwoStepRecord, TwoSt
 from chalicelib.two_step import keys, messages, recovery, totp
 from chalicelib.two_step.factor import Challenge, ChallengeIssued, PoolSignIn, SecondFactor
 from chalicelib.two_step.lock import SignInLock
-from chalicelib.validation import USERNAME_PATTERN, USERNAME_RE
 
 log = logging.getLogger("bandstand.two_step")
 

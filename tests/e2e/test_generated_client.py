@@ -97,13 +97,14 @@ def test_a_journey_through_the_generated_client(
     }
     confirmed = {"username": "clientuser", "status": "CONFIRMED"}
     assert steps["confirm"] == {"step": "confirm", "status": 200, "type": "Confirmed", "body": confirmed}
+    assert (steps["login"]["status"], steps["login"]["type"]) == (200, "LoginAnswer"), steps["login"]
+    assert (steps["refresh"]["status"], steps["refresh"]["type"]) == (200, "Tokens"), steps["refresh"]
     for step in ("login", "refresh"):
-        assert (steps[step]["status"], steps[step]["type"]) == (200, "Tokens"), steps[step]
         assert steps[step]["body"]["token_type"] == "Bearer" and steps[step]["body"]["expires_in"] > 0
     assert "refresh_token" in steps["login"]["body"] and "refresh_token" not in steps["refresh"]["body"]
 
     me = steps["get_me"]
-    assert (me["status"], me["type"]) == (200, "ProfileBody")
+    assert (me["status"], me["type"]) == (200, "MeBody")  # the profile and its two-step state
     assert {k: me["body"][k] for k in ("username", "email", "full_name", "status", "groups")} == {
         "username": "clientuser",
         "email": "client-user@example.com",

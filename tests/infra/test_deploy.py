@@ -4,6 +4,7 @@ the site upload, the invalidation and the tear-down that names what it keeps."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -223,7 +224,11 @@ def deployed_stage(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[d
 
 
 def test_seed_loads_the_catalog_into_the_stages_table(deployed_stage: deploy.Clients) -> None:
+    before = dict(os.environ)
     assert deploy.run_cli(deployed_stage, "dev", REGION, ["seed", "--no-progress"]) == 0
+    # The stage's variables were the command's only: a local stack started later by the
+    # same process must not inherit API_AUTHORIZER=cognito (it refuses to start then).
+    assert dict(os.environ) == before
     albums = client("dynamodb").scan(TableName="bandstand-test-albums", Select="COUNT")["Count"]
     catalog = json.loads((ROOT / "data" / "albums.json").read_text())
     assert albums >= len(catalog)  # each album, plus its rank and name claims

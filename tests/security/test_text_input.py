@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from chalicelib import services
 from chalicelib.routing import Operation
-from chalicelib.validation import ONE_LINE_RE, Field
+from chalicelib.rules import ONE_LINE_RE
+from chalicelib.validation import Field
 from tests.support.album_api import PET_SOUNDS, create, problem
 from tests.support.api import STRONG_PASSWORD
 

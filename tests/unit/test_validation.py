@@ -2,6 +2,7 @@ import pytest
 
 from chalicelib import validation as v
 from chalicelib.errors import ValidationError
+from chalicelib.rules import next_year
 from chalicelib.shapes import AlbumPatch
 
 
@@ -92,12 +93,12 @@ def test_years_and_ranks_are_strict_integers():
         ("year", 1899),
         ("rank", 0),
         ("rank", 100_001),
-        ("year", v.next_year() + 1),
+        ("year", next_year() + 1),
     ):
         with pytest.raises(ValidationError) as exc:
             v.ALBUM_CREATE.parse({**base, key: value})
         assert key in fields(exc.value)
-    assert v.ALBUM_CREATE.parse({**base, "year": v.next_year()}).year == v.next_year()
+    assert v.ALBUM_CREATE.parse({**base, "year": next_year()}).year == next_year()
 
 
 def test_patch_needs_at_least_one_field():
@@ -125,3 +126,63 @@ def test_json_schema_mirrors_the_rules():
     assert schema["properties"]["username"]["maxLength"] == 32
     assert schema["properties"]["password"]["minLength"] == 15
     assert v.ALBUM_PATCH.json_schema()["minProperties"] == 1
+
+
+# -- one declaration per request: the dataclass's fields carry their rules ---------------
+
+
+def test_each_model_reads_its_fields_and_rules_from_the_request_dataclass():
+    import dataclasses
+
+    for model in (v.REGISTER, v.LOGIN, v.MFA_OFF, v.ALBUM_PATCH, v.PROFILE_UPDATE):
+        assert [f.name for f in model.fields] == [f.name for f in dataclasses.fields(model.shape)]
+        assert list(model.json_schema()["properties"]) == [f.name for f in model.fields]
+    assert v.REGISTER.by_name["username"].kind is str and v.ALBUM_CREATE.by_name["year"].kind is int
+    assert [f.name for f in v.REGISTER.fields if f.required] == ["username", "email", "password"]  # no default
+
+
+def test_a_request_field_without_a_rule_is_refused_when_its_model_is_built():
+    from dataclasses import dataclass
+    from typing import Annotated
+
+    from chalicelib.rules import FullName, Integer, Text
+
+    @dataclass(frozen=True)
+    class Untyped:
+        name: str
+
+    @dataclass(frozen=True)
+    class Mismatched:
+        count: Annotated[str, Integer(minimum=1)]
+
+    @dataclass(frozen=True)
+    class Twice:
+        name: Annotated[str, Text(), Text()]
+
+    @dataclass(frozen=True)
+    class NullIntoStr:
+        full_name: FullName
+
+    for shape in (Untyped, Mismatched, Twice, NullIntoStr):
+        with pytest.raises(TypeError):
+            v.Model("Broken", shape)
+
+
+def test_one_of_must_name_optional_fields_of_the_request():
+    from dataclasses import dataclass
+
+    from chalicelib.rules import TotpCode, request
+
+    @request(one_of=("code", "other"))
+    @dataclass(frozen=True)
+    class Unknown:
+        code: TotpCode | None = None
+
+    @request(one_of=("code",))
+    @dataclass(frozen=True)
+    class Required:
+        code: TotpCode
+
+    for shape in (Unknown, Required):
+        with pytest.raises(TypeError, match="one_of"):
+            v.Model("Broken", shape)

@@ -33,7 +33,7 @@ from chalicelib.errors import (
     TooManyRequests,
     UserNotConfirmed,
 )
-from chalicelib.identifiers import normal_form
+from chalicelib.identifiers import USERNAME_PATTERN, USERNAME_RE, normal_form
 from chalicelib.identity import (
     PasswordCheck,
     Principal,
@@ -49,7 +49,6 @@ from chalicelib.identity.builtin.tokens import TokenService, TokenSubject
 from chalicelib.mail import Mailer, code_message
 from chalicelib.repository.profiles import to_profile
 from chalicelib.repository.users import RefreshRecord, UserRecord, UserRepository
-from chalicelib.validation import USERNAME_PATTERN, USERNAME_RE
 
 log = logging.getLogger("bandstand.identity")
 

@@ -69,7 +69,7 @@ from chalicelib.errors import (
     TooManyRequests,
     ValidationError,
 )
-from chalicelib.identifiers import normal_form
+from chalicelib.identifiers import USERNAME_RE, normal_form
 from chalicelib.identity import (
     PasswordCheck,
     Principal,
@@ -87,7 +87,6 @@ from chalicelib.identity.cognito.jwks import AccessTokenVerifier
 from chalicelib.repository.cognito_users import CognitoUserRepository
 from chalicelib.repository.profiles import to_profile
 from chalicelib.repository.users import UserRecord
-from chalicelib.validation import USERNAME_RE
 
 log = logging.getLogger("bandstand.identity")
 

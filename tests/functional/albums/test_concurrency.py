@@ -106,7 +106,6 @@ class ConflictOnce:
 
 def test_transaction_conflict_is_retried_or_a_409_never_a_500(aws):
     from chalicelib.albums import Albums
-    from chalicelib.bodies import etag
     from chalicelib.errors import VersionConflict
     from chalicelib.repository.albums import AlbumRepository
     from chalicelib.shapes import AlbumFields, AlbumPatch
@@ -122,7 +121,7 @@ def test_transaction_conflict_is_retried_or_a_409_never_a_500(aws):
     flaky = ConflictOnce(aws)
     with pytest.raises(VersionConflict):
         Albums(AlbumRepository(flaky, table), services.page_tokens()).update(
-            album.album_id, AlbumPatch(rank=6), etag(changed)
+            album.album_id, AlbumPatch(rank=6), changed.version
         )
     with pytest.raises(VersionConflict):
         Albums(AlbumRepository(ConflictOnce(aws), table), services.page_tokens()).create(AlbumFields(**REVOLVER))
