@@ -1,6 +1,6 @@
 """Bandstand's HTTP API: route declarations and glue. Each route says who may call it and
 what it takes; `route()` checks the caller, parses the body into a typed request, calls
-one use case and maps domain errors to problem documents. Contract: ../shared/API.md."""
+one use case and maps domain errors to problem documents. Contract: docs/api.md."""
 
 from __future__ import annotations
 
@@ -502,7 +502,7 @@ def _preflight_view(methods: list[str]) -> Callable[..., Response]:
 # API Gateway answers a method no route declares itself (403 "Missing Authentication
 # Token", 404 after our gateway responses), never reaching the app. So each path also
 # declares the standard methods it lacks, as public views answering the 405 problem with
-# `Allow` that API.md promises. They are not operations: the OpenAPI document omits them.
+# `Allow` that docs/api.md promises. They are not operations: the OpenAPI document omits them.
 STANDARD_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 

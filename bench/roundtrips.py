@@ -1,4 +1,4 @@
-"""DynamoDB round trips per route and identity backend, with the goals of issue 11."""
+"""DynamoDB round trips per route and identity backend, with their goals."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ class Count:
         return len(self.calls) - (1 if self.authed else 0)
 
 
-# Goal per route (issue 11): a description and a check. The token check's one read of an
+# Goal per route: a description and a check. The token check's one read of an
 # authenticated route is on top of each ("+1 auth").
 Goal = tuple[str, Callable[[Count], bool]]
 ALBUM_WRITE: Goal = ("1 transaction", lambda c: c.transactions == 1 and c.writes == 0 and c.own == 1)

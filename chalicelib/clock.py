@@ -17,5 +17,5 @@ class SystemClock:
 
 
 def iso_utc(ms: int) -> str:
-    """ISO 8601 in UTC with a Z, to the second (API.md "Times")."""
+    """ISO 8601 in UTC with a Z, to the second (docs/api.md "Times")."""
     return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

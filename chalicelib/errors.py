@@ -120,7 +120,7 @@ class UsernameTaken(Conflict):
 
 class EmailTaken(Conflict):
     """Raised by a provider; chalicelib.accounts turns it into the enumeration-safe 201,
-    so it never reaches a client (API.md: accounts cannot be discovered by email)."""
+    so it never reaches a client (docs/api.md: accounts cannot be discovered by email)."""
 
     code = "email_taken"
     default_detail = "That email address is already registered."
@@ -177,7 +177,7 @@ class ServiceUnavailable(BandstandError):
         super().__init__(detail)
 
 
-# -- two-step sign-in (API.md "Two-step sign-in") -----------------------------------------
+# -- two-step sign-in (docs/api.md "Two-step sign-in") -----------------------------------------
 
 
 class InvalidSession(Unauthorized):

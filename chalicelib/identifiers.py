@@ -1,4 +1,4 @@
-"""What a username is, and the one normal form of usernames and emails (API.md, Conventions).
+"""What a username is, and the one normal form of usernames and emails (docs/api.md, Conventions).
 
 Every comparison of a name a person typed goes through `normal_form`: uniqueness (the
 email claim), sign-in, the lockout, the mail throttles and the code cap. With a second

@@ -31,7 +31,7 @@ def _message(sender: str, to: str, subject: str, body: str) -> EmailMessage:
     return message
 
 
-GREETING_MAX = 100  # a full name's limit (API.md)
+GREETING_MAX = 100  # a full name's limit (docs/api.md)
 _NOT_IN_A_LINE = frozenset({"Cc", "Cs", "Zl", "Zp"})
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
@@ -48,7 +48,7 @@ def one_line(text: str, limit: int = GREETING_MAX) -> str:
 
 
 def new_code() -> str:
-    """A one-time code as the code mails carry it: 6 random digits (API.md). The builtin
+    """A one-time code as the code mails carry it: 6 random digits (docs/api.md). The builtin
     backend issues these; the Cognito backend mails them where a local pool makes none."""
     return f"{secrets.randbelow(1_000_000):06d}"
 

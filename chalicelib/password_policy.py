@@ -1,4 +1,4 @@
-"""The password policy of API.md, applied above the identity provider so it holds for
+"""The password policy of docs/api.md, applied above the identity provider so it holds for
 every backend (Cognito's own policy cannot check a blocklist or the account's names).
 
 NIST SP 800-63B-4: length 15-128, a blocklist of common passwords, no password built from

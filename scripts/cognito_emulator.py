@@ -14,7 +14,7 @@ in our own process so that its state survives a restart.
 
 `start_emulator` starts `python -m scripts.cognito_emulator serve` on 127.0.0.1:PORT as a
 child process, waits until it answers, finds Bandstand's pool in it (restored from the state
-file) or creates the pool (API.md's password policy), the two app clients as deployed (see
+file) or creates the pool (docs/api.md's password policy), the two app clients as deployed (see
 create_pool) and the `admin` group, and returns the variables the API needs.
 
 `serve` is moto's WSGI app (what `moto_server` runs) behind scripts/cognito_state.py's
@@ -92,7 +92,7 @@ def create_pool(cognito: Any) -> tuple[str, str]:
     """Create the pool, app client and admin group with this client; (pool id, client id).
     The same shape as the deployed pool: usernames case-insensitive, email as a plain
     attribute (uniqueness is the app's email claim), minimum length 15 and no composition
-    rules (API.md), self sign-up, codes by email, refresh tokens 30 days, access and ID
+    rules (docs/api.md), self sign-up, codes by email, refresh tokens 30 days, access and ID
     tokens 60 minutes, user existence errors prevented; the web client and the sign-up
     client of the deployed stack (secrets; only the sign-up client may write `email`)."""
     pool = cognito.create_user_pool(

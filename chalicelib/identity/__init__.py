@@ -34,7 +34,7 @@ class Principal:
 
 @dataclass(frozen=True)
 class Profile:
-    """What a client may see of a user (API.md: never a password, hash or code)."""
+    """What a client may see of a user (docs/api.md: never a password, hash or code)."""
 
     username: str
     email: str

@@ -1,7 +1,7 @@
 """Sign-in tries, code checks and mail throttles per identifier, in the users table with a TTL.
 
 Keyed by the identifier in its normal form (chalicelib.identifiers), whether or not an
-account has it, so an unknown name behaves exactly like a known one (API.md). Every
+account has it, so an unknown name behaves exactly like a known one (docs/api.md). Every
 write is conditional (or an atomic ADD under a condition), so parallel requests cannot
 slip past a limit:
 
@@ -142,7 +142,7 @@ class CodeTry:
 
 class CodeCap:
     """At most `limit` wrong codes per identifier in a window of `window_ms` that opens
-    with the first one; past it every check is refused until the window ends (API.md).
+    with the first one; past it every check is refused until the window ends (docs/api.md).
     Reusable for any code: confirmation, reset, two-step."""
 
     def __init__(self, client: Any, table: str, limit: int = CODE_CAP, window_ms: int = CODE_WINDOW_MS) -> None:

@@ -279,7 +279,7 @@ class UserRepository:
             raise
 
     def hold(self, username: str, created_ms: int, unusable_hash: str) -> None:
-        """Hold a username for a sign-up whose address is taken (API.md: held exactly as a
+        """Hold a username for a sign-up whose address is taken (docs/api.md: held exactly as a
         fresh sign-up holds it): a record with status HELD, no email, no email claim, no
         code, a password hash no password matches, and not in the users list. It cannot
         sign in or be confirmed; a sign-up with the name answers 409 as for any account.

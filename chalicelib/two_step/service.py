@@ -1,4 +1,4 @@
-"""Two-step sign-in use cases (API.md "Two-step sign-in"), the same on both backends.
+"""Two-step sign-in use cases (docs/api.md "Two-step sign-in"), the same on both backends.
 
 DynamoDB and Cognito calls per route, after the caller's authenticate GetItem (counted in
 tests/functional/test_two_step_calls.py; Cognito calls in brackets, builtin has none):
@@ -59,7 +59,7 @@ from chalicelib.two_step.lock import SignInLock
 
 log = logging.getLogger("bandstand.two_step")
 
-CHALLENGE_SECONDS = 180  # Cognito's default AuthSessionValidity (3 min); API.md: at most 5
+CHALLENGE_SECONDS = 180  # Cognito's default AuthSessionValidity (3 min); docs/api.md: at most 5
 MAX_WRONG_CODES = 5
 SIGN_IN_WINDOW_MS = 10_000  # how long a recovery-code sign-in may hold the pool's switch
 # "<username>.<43 url-safe chars>": the name says whose partition holds the session.
@@ -303,7 +303,7 @@ class TwoStep:
     @contextmanager
     def _counted(self, identifier: str) -> Iterator[None]:
         """A code check of a signed-in caller: refused while the name is locked, and a
-        wrong code counts toward its sign-in lock (API.md), so a stolen access token cannot
+        wrong code counts toward its sign-in lock (docs/api.md), so a stolen access token cannot
         try codes without end."""
         self._lock.refuse_if_locked(identifier)
         try:

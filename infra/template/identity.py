@@ -16,7 +16,7 @@ def cognito_resources() -> Json:
                 "UserPoolName": sub("${AWS::StackName}-users"),
                 "DeletionProtection": "ACTIVE",
                 "UsernameConfiguration": {"CaseSensitive": False},
-                # API.md: 15 characters, no composition rules; the blocklist is the app's.
+                # docs/api.md: 15 characters, no composition rules; the blocklist is the app's.
                 "Policies": {
                     "PasswordPolicy": {
                         "MinimumLength": 15,
@@ -32,7 +32,7 @@ def cognito_resources() -> Json:
                 "AccountRecoverySetting": {"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]},
                 "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": False},
                 "Schema": [{"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True}],
-                # Two-step sign-in (issue 19): an authenticator app, for those who turn it on.
+                # Two-step sign-in: an authenticator app, for those who turn it on.
                 "MfaConfiguration": "OPTIONAL",
                 "EnabledMfas": ["SOFTWARE_TOKEN_MFA"],
                 # The app's words in the code mails, with distinct subjects (app.py's trigger).

@@ -45,7 +45,7 @@ READY_POLL_SECONDS = 0.1
 
 
 def problem_body(status: int, code: str, detail: str) -> bytes:
-    """The app's problem document shape (chalicelib/http.py, API.md), for answers given
+    """The app's problem document shape (chalicelib/http.py, docs/api.md), for answers given
     before the app is reached."""
     return json.dumps(
         {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": detail, "code": code},

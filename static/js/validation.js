@@ -1,4 +1,4 @@
-// Client-side checks mirroring the API's field rules (see API.md), so people get
+// Client-side checks mirroring the API's field rules (see docs/api.md), so people get
 // feedback before a round trip. The API stays the judge: it also checks the
 // common-password list, which the browser cannot.
 

@@ -70,7 +70,7 @@ def pool_ids(stack: Any) -> tuple[str | None, str | None]:
 
 
 def test_the_enumeration_safe_answers_over_real_http(make_stack, identity_backend):
-    """API.md's rules for a curious stranger, on the real server: a taken address signs up
+    """docs/api.md's rules for a curious stranger, on the real server: a taken address signs up
     like a fresh one (the owner gets a notice), mail requests are throttled for known and
     unknown names alike, and unknown names lock like known ones."""
     stack = make_stack(identity_backend=identity_backend)

@@ -78,7 +78,7 @@ ROUTES: dict[str, Route] = {
         lambda w: {"username": "dave", "email": "dave@example.com", "password": STRONG_PASSWORD},
         done=(201,),
     ),
-    # Issue 16: a code check takes its try under the daily code cap, and a sign-in its try
+    # A code check takes its try under the daily code cap, and a sign-in its try
     # under the lockout, BEFORE the code or password is looked at; a request that fails
     # after that leaves its try counted (CODES#, LOGIN#): failing closed, as a limit must.
     "confirm": Route(

@@ -1,4 +1,4 @@
-"""API.md password rows: forgot-password and reset-password."""
+"""docs/api.md password rows: forgot-password and reset-password."""
 
 import pytest
 

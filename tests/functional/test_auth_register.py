@@ -1,4 +1,4 @@
-"""API.md sign-up rows: register, confirm and resend-code, through chalice.test.Client on moto."""
+"""docs/api.md sign-up rows: register, confirm and resend-code, through chalice.test.Client on moto."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""API.md session rows: login, refresh and logout."""
+"""docs/api.md session rows: login, refresh and logout."""
 
 import jwt
 import pytest

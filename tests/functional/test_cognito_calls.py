@@ -38,7 +38,7 @@ def calls(api: Any) -> Iterator[Calls]:
 # The sign-in try (accounts layer), taken before Cognito sees the password: one
 # conditional write without a read, which, when a streak exists, fails and hands back the
 # record, and a second write counts on top of it. A success (or 403 user_not_confirmed)
-# clears it with one DeleteItem. Issue 16: before, the lock was only read (GetItem) and a
+# clears it with one DeleteItem. Before tries were taken first, the lock was only read (GetItem) and a
 # failure counted after the check, so parallel sign-ins all reached Cognito; the rule
 # ("an attempt is counted before the password is checked") costs a success one call more
 # (the write before, the delete after, instead of one read), a failure one call less.
@@ -46,7 +46,7 @@ TRY = "dynamodb:UpdateItem"
 CLEAR = "dynamodb:DeleteItem"
 # The daily code cap (accounts layer): the check's try, taken before the code is looked at
 # (a PutItem opening the day's window), and given back when the code was right (the
-# window only this try used is deleted): two calls more on confirm and reset (issue 16).
+# window only this try used is deleted): two calls more on confirm and reset.
 CODE_TRY = "dynamodb:PutItem"
 CODE_GIVEN_BACK = "dynamodb:DeleteItem"
 THROTTLE = "dynamodb:PutItem"  # the per-identifier mail slot (accounts layer)

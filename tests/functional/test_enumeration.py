@@ -1,4 +1,4 @@
-"""Accounts cannot be discovered (API.md, "Accounts cannot be discovered by email"):
+"""Accounts cannot be discovered (docs/api.md, "Accounts cannot be discovered by email"):
 sign-up with a taken address, lockout per identifier as typed, and the mail throttle.
 These replace the retired rules (409 email_taken, a lockout only for existing users, a
 silent one-minute resend limit)."""
@@ -43,7 +43,7 @@ def test_taken_email_creates_nothing_and_mails_the_owner_a_notice(api):
     assert "signin.html" in text and "forgot.html" in text
     assert "code" not in str(notice["Subject"]).lower()
     # no account was made: nothing to confirm, nobody to sign in; the name is held as a
-    # fresh sign-up holds it (API.md, issue 16), so a repeat is 409 as for a fresh address
+    # fresh sign-up holds it (docs/api.md), so a repeat is 409 as for a fresh address
     assert_problem(api.post("/auth/confirm", {"username": "erin2", "code": "123456"}), 400, "invalid_code")
     assert_problem(
         api.post("/auth/login", {"username": "erin2", "password": STRONG_PASSWORD}), 401, "invalid_credentials"

@@ -2,8 +2,9 @@
 before-call events. The lockout record is read with the user in one BatchGetItem and reset
 in the session's own write.
 
-Issue 11 asked for at most 2 by username; issue 16 (API.md: "An attempt is counted before
-the password is checked") needs one more on a success: the try is a conditional
+The goal was at most 2 by username; the rule that parallel sign-ins check at most five
+passwords (docs/api.md: "An attempt is counted before the password is checked") needs one
+more on a success: the try is a conditional
 UpdateItem made before the hash is checked, and a success must then clear it again, so it
 writes the session in a TransactWriteItems with the streak's delete. A failure still
 costs 2 (the try is its count), a locked name 1."""

@@ -1,4 +1,4 @@
-"""Two-step sign-in (API.md "Two-step sign-in"), the contract on both identity backends."""
+"""Two-step sign-in (docs/api.md "Two-step sign-in"), the contract on both identity backends."""
 
 from __future__ import annotations
 

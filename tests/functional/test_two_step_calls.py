@@ -1,5 +1,5 @@
 """The DynamoDB and Cognito calls of each two-step route, per backend, counted with
-botocore's before-call events (the figures of issue 19's closing note, kept true here)."""
+botocore's before-call events (the figures the docs quote, kept true here)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""API.md's "Users" table, and the whole path from registration to account deletion."""
+"""docs/api.md's "Users" table, and the whole path from registration to account deletion."""
 
 import pytest
 
@@ -19,7 +19,7 @@ def test_me_returns_the_profile(api):
     reply = api.get("/users/me", tokens["access_token"])
     assert reply.status == 200
     body = reply.json
-    # API.md: GET /users/me also carries the caller's two-step sign-in state.
+    # docs/api.md: GET /users/me also carries the caller's two-step sign-in state.
     assert set(body) == {"username", "email", "full_name", "status", "groups", "created_at", "mfa"}
     assert body["username"] == "alice" and body["status"] == "CONFIRMED" and body["groups"] == []
     assert body["mfa"] == {"totp": False, "recovery_codes_left": 0}

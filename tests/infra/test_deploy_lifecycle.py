@@ -1,4 +1,4 @@
-"""Issue 17 on moto: scripts/deploy.py's deploy and destroy across a stack's life.
+"""On moto: scripts/deploy.py's deploy and destroy across a stack's life.
 
 moto's CloudFormation runs no rollback and gives a stack made through a change set no
 outputs: `roll_back` below does what CloudFormation does to a failed create (status

@@ -1,4 +1,4 @@
-"""Issue 17: the first deploy succeeds and later ones change only what changed.
+"""The first deploy succeeds and later ones change only what changed.
 
 Each point is checked on the template after the SAM transform (aws-sam-translator, as
 CloudFormation runs it) or on scripts/deploy.py against moto."""

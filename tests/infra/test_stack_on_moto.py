@@ -272,7 +272,7 @@ def test_pool_client_and_group_on_moto(stack: dict[str, Any]) -> None:
     }
     assert sorted(by_name) == ["signup", "web"]
     for details in by_name.values():
-        assert details["ClientSecret"]  # issue 16: only the function (which reads it) can call the pool
+        assert details["ClientSecret"]  # only the function (which reads it) can call the pool
         assert details["PreventUserExistenceErrors"] == "ENABLED"
         assert details["AccessTokenValidity"] == 60 and details["RefreshTokenValidity"] == 30
     web, signup = by_name["web"], by_name["signup"]

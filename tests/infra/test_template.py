@@ -62,7 +62,7 @@ def test_user_pool_follows_the_api_contract(resources: dict[str, Any]) -> None:
     assert pool["UsernameConfiguration"] == {"CaseSensitive": False}
     client = resources["UserPoolClient"]["Properties"]
     signup = resources["UserPoolSignUpClient"]["Properties"]
-    # Issue 16: secrets on both clients (only the function can call the pool); `email` is
+    # Secrets on both clients (only the function can call the pool); `email` is
     # writable through the sign-up client only, which has no sign-in flow.
     assert client["GenerateSecret"] is True and signup["GenerateSecret"] is True
     assert sorted(client["ExplicitAuthFlows"]) == ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_PASSWORD_AUTH"]
@@ -70,7 +70,7 @@ def test_user_pool_follows_the_api_contract(resources: dict[str, Any]) -> None:
     assert signup["ExplicitAuthFlows"] == ["ALLOW_REFRESH_TOKEN_AUTH"] and signup["WriteAttributes"] == ["email"]
     for each in (client, signup):
         assert each["PreventUserExistenceErrors"] == "ENABLED"
-        # API.md: access and ID tokens 60 minutes, refresh tokens 30 days.
+        # docs/api.md: access and ID tokens 60 minutes, refresh tokens 30 days.
         assert (each["AccessTokenValidity"], each["IdTokenValidity"], each["RefreshTokenValidity"]) == (60, 60, 30)
         assert each["TokenValidityUnits"] == {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"}
     assert resources["AdminGroup"]["Properties"]["GroupName"] == "admin"

@@ -1,4 +1,4 @@
-"""Fixtures of the security layer (issue 16): tests that play the attacker, on both
+"""Fixtures of the security layer: tests that play the attacker, on both
 identity backends, in-process (moto) and over HTTP against the local stack."""
 
 from __future__ import annotations

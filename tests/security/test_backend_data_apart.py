@@ -1,4 +1,4 @@
-"""Finding 7 (issue 16), the data side: switching IDENTITY_BACKEND on one LOCAL_DIR
+"""Security review (data side): switching IDENTITY_BACKEND on one LOCAL_DIR
 answered 500 (builtin signing in a Cognito-made user) or deleted data (the first Cognito
 start removed every builtin user record). Each backend now keeps its tables in its own
 DynamoDB data dir; switching never 500s and never deletes what the other backend made,

@@ -1,7 +1,7 @@
-"""Finding 1 of issue 16: codes could be guessed without limit (5 tries a code, a new code
+"""Security review: codes could be guessed without limit (5 tries a code, a new code
 every 30 s, and a username and its email as two identifiers).
 
-API.md: codes are capped per identifier in its normal form, known or unknown: after 20
+docs/api.md: codes are capped per identifier in its normal form, known or unknown: after 20
 wrong codes in 24 hours every code check for that identifier answers 429
 `too_many_attempts` with `Retry-After` until the window has passed, the right code
 included. The cap sits above the backends (chalicelib/accounts.py, repository/attempts.py

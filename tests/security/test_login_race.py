@@ -1,7 +1,7 @@
-"""Finding 2 of issue 16: parallel sign-ins must not get past the lockout.
+"""Security review: parallel sign-ins must not get past the lockout.
 
 The review released 12 sign-ins together with a barrier in front of the hash check: all had
-their password checked, and the right one among them signed in. API.md now: "An attempt is
+their password checked, and the right one among them signed in. docs/api.md now: "An attempt is
 counted before the password is checked, so requests sent in parallel check at most 5
 passwords before the lock, however many arrive at once."
 
@@ -30,7 +30,7 @@ from tests.support.api import STRONG_PASSWORD, latest_code
 
 PARALLEL = 16
 WRONG = "not the password at all"
-LIMIT = 5  # API.md: sign-in is locked after 5 consecutive failures
+LIMIT = 5  # docs/api.md: sign-in is locked after 5 consecutive failures
 
 
 class Gate:

@@ -1,4 +1,4 @@
-"""Finding 8 (issue 16): a full name with newlines landed verbatim in the code mail, to
+"""Security review: a full name with newlines landed verbatim in the code mail, to
 whatever address was typed: a fake "security team" paragraph above a real code.
 
 One-line fields (username, email, full_name, album fields) refuse control characters and

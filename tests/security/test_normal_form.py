@@ -1,8 +1,8 @@
-"""Finding 3 of issue 16: spelling variants of a name got past the lockout and throttles
+"""Security review: spelling variants of a name got past the lockout and throttles
 (they used `strip().lower()`, the email claim `casefold()`): a long s and an "st"
 ligature signed in while the plain address was locked, and drew 7 reset mails in 30 s.
 
-API.md: one normal form everywhere (uniqueness, sign-in, lockout, throttles, code
+docs/api.md: one normal form everywhere (uniqueness, sign-in, lockout, throttles, code
 limits): NFKC, then case-folded (chalicelib/identifiers.py).
 """
 

@@ -1,5 +1,5 @@
-"""Finding 9 (issue 16): refresh tokens were capped at 512 characters, and Cognito's are
-encrypted JWTs of about 1,800: refresh on real Cognito would have been a 400. API.md: up
+"""Security review: refresh tokens were capped at 512 characters, and Cognito's are
+encrypted JWTs of about 1,800: refresh on real Cognito would have been a 400. docs/api.md: up
 to 4,096 characters; a token that long but unknown is 401 invalid_token, longer is 400."""
 
 from __future__ import annotations

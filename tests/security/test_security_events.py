@@ -1,4 +1,4 @@
-"""Finding 12 of issue 16: security events were not traceable (failed sign-ins logged a
+"""Security review: security events were not traceable (failed sign-ins logged a
 count only; lockouts, resets, code caps and sign-outs not at all).
 
 Each is now one JSON record on the `bandstand.security` logger (chalicelib.logs.

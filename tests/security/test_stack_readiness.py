@@ -1,4 +1,4 @@
-"""Finding 13 (issue 16): the local stack said ready too soon, kept a cut-short seed for
+"""Security review: the local stack said ready too soon, kept a cut-short seed for
 ever, and could be left running by a second signal or a killed supervisor.
 
 - `/health` 200 means a sign-up is served: the API answers 503 until the tables exist.

@@ -1,4 +1,4 @@
-"""Finding 7 (issue 16): text that is not valid Unicode, or that breaks a line, is a 4xx
+"""Security review: text that is not valid Unicode, or that breaks a line, is a 4xx
 problem document on every route, never a 5xx.
 
 Every string of a body must be valid Unicode text: JSON's `"\\ud800"` decodes to a lone

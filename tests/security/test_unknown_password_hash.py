@@ -1,4 +1,4 @@
-"""Finding 7 (issue 16), the stored side: a builtin stack signing in a user whose record
+"""Security review (stored side): a builtin stack signing in a user whose record
 holds no hash it knows (a record the Cognito backend wrote in the same data folder, a
 damaged one) answered 500 (passlib's UnknownHashError). It is a failed check: 401
 invalid_credentials, the same body as for an unknown user, after the same work."""

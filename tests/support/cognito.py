@@ -17,7 +17,7 @@ class Pool:
 
 
 def make_pool(region: str = "us-east-1") -> Pool:
-    """Under mock_aws: the pool (API.md's password policy), the two app clients with the
+    """Under mock_aws: the pool (docs/api.md's password policy), the two app clients with the
     emulator's (and the deployed stack's) settings, and `admin`."""
     import boto3
 

@@ -1,4 +1,4 @@
-"""Issuing and verifying JWTs shaped like Amazon Cognito's (API.md, "Tokens").
+"""Issuing and verifying JWTs shaped like Amazon Cognito's (docs/api.md, "Tokens").
 
 HS256 with a key from configuration. Verification pins the algorithm (so `alg: none` and
 algorithm swaps fail), and checks signature, expiry, issuer, audience or client id, and

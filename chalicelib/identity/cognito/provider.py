@@ -152,7 +152,7 @@ class CognitoIdentityProvider:
             self._users.claim(request.username, request.email, request.full_name, now, valid_after)
         except EmailTaken:
             # A fresh sign-up makes a Cognito round trip (SignUp); so does this one, so the
-            # taken address does not answer sooner (API.md: same timing).
+            # taken address does not answer sooner (docs/api.md: same timing).
             self._burn(request.email, request.password)
             # And holds the username as a fresh sign-up does (a repeat answers 409 either
             # way): a record without email or claim, and no pool user, so it can never

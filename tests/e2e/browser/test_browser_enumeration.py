@@ -1,4 +1,4 @@
-"""The web app under API.md's enumeration rules: a sign-up with a taken address looks
+"""The web app under docs/api.md's enumeration rules: a sign-up with a taken address looks
 like any other, and a throttled "Resend code" shows the wait and comes back by itself."""
 
 from __future__ import annotations

@@ -50,8 +50,8 @@ def test_create_trims_text_fields(api, admin):
 
 
 def test_text_fields_are_one_line_even_at_the_ends(api, admin):
-    # API.md: album fields contain no control characters; a tab or newline is not
-    # whitespace to trim but a 400 naming the field (issue 16, finding 8).
+    # docs/api.md: album fields contain no control characters; a tab or newline is not
+    # whitespace to trim but a 400 naming the field.
     for field, value in [("artist", "\tThe Beach Boys\n"), ("title", "Pet\nSounds"), ("genre", "Pop\u2028")]:
         reply = api.post("/albums", {**PET_SOUNDS, field: value}, token=admin)
         assert field_errors(reply, field) == {field}
