@@ -10,21 +10,9 @@ import pytest
 
 from chalicelib import services
 from tests.support.api import STRONG_PASSWORD
+from tests.support.calls import Calls
 
 pytestmark = pytest.mark.parametrize("identity_backend", ["cognito"])  # counts the cognito backend's calls
-
-
-class Calls:
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-
-    def __call__(self, model: Any, **_: Any) -> None:
-        service = "cognito" if model.service_model.service_name == "cognito-idp" else "dynamodb"
-        self.seen.append(f"{service}:{model.name}")
-
-    def take(self) -> list[str]:
-        seen, self.seen = self.seen, []
-        return seen
 
 
 @pytest.fixture

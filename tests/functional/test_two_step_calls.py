@@ -7,21 +7,8 @@ from typing import Any
 
 from chalicelib import services
 from tests.support.api import STRONG_PASSWORD
+from tests.support.calls import Calls
 from tests.support.two_step import Authenticator
-
-
-class Calls:
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-
-    def __call__(self, model: Any, **_: Any) -> None:
-        service = "cognito" if model.service_model.service_name == "cognito-idp" else "dynamodb"
-        self.seen.append(f"{service}:{model.name}")
-
-    def take(self) -> list[str]:
-        seen, self.seen = self.seen, []
-        return seen
-
 
 AUTH = ["dynamodb:GetItem"]  # authenticate: the user record (cut-off, groups)
 TRY = "dynamodb:UpdateItem"  # the sign-in try, taken before the password is checked

@@ -68,3 +68,16 @@ class AppClient:
         """InitiateAuth's AuthParameters with SECRET_HASH when the client has a secret."""
         found = self.hash_for(username)
         return {**parameters, **({"SECRET_HASH": found} if found else {})}
+
+    def password_sign_in(self, username: str, password: str) -> dict[str, Any]:
+        """InitiateAuth with USER_PASSWORD_AUTH and the secret hash: the pool's answer
+        (tokens or a challenge); Cognito's refusals as the app's errors."""
+        try:
+            response: dict[str, Any] = self._cognito.initiate_auth(
+                ClientId=self.client_id,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters=self.auth_parameters(username, USERNAME=username, PASSWORD=password),
+            )
+        except ClientError as exc:
+            raise cognito_errors.translate(exc, cognito_errors.SIGN_IN) from None
+        return response

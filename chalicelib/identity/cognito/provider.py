@@ -225,14 +225,7 @@ class CognitoIdentityProvider:
         if username is None:
             self._burn(username_or_email, password)
             raise InvalidCredentials()
-        try:
-            response = self._cognito.initiate_auth(
-                ClientId=self._client,
-                AuthFlow="USER_PASSWORD_AUTH",
-                AuthParameters=self._web.auth_parameters(username, USERNAME=username, PASSWORD=password),
-            )
-        except ClientError as exc:
-            raise translate(exc, cognito_errors.SIGN_IN) from None
+        response = self._web.password_sign_in(username, password)
         if second_step is not None and response.get("ChallengeName") == "SOFTWARE_TOKEN_MFA":
             return second_step.pool_challenged(username, password, str(response.get("Session", "")))
         result = response.get("AuthenticationResult")

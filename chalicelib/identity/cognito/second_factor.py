@@ -105,13 +105,7 @@ class CognitoSecondFactor:
         whatever happened (TwoStep holds the user's sign-in window meanwhile)."""
         self._set(username, OFF)
         try:
-            response = self._cognito.initiate_auth(
-                ClientId=self._client,
-                AuthFlow="USER_PASSWORD_AUTH",
-                AuthParameters=self._web.auth_parameters(username, USERNAME=username, PASSWORD=password),
-            )
-        except ClientError as exc:
-            raise translate(exc, cognito_errors.SIGN_IN) from None
+            response = self._web.password_sign_in(username, password)
         finally:
             self._set(username, ON)
         return _tokens(response, username)
