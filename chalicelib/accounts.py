@@ -207,7 +207,8 @@ class Accounts:
         code cap: a wrong code is counted before the block runs (refused with 429 past the
         cap, the right code included) and given back unless the block found it wrong.
         By email, the account's username is capped too: its two names share one cap.
-        Two-step sign-in checks its codes through this as well."""
+        Two-step codes fill the same cap through chalicelib/two_step/lock.py (counted after
+        the check: their session and the sign-in lock bound parallel guesses)."""
         tries = self._take_code_tries(purpose, username_or_email)
         try:
             yield
