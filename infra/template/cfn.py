@@ -37,3 +37,10 @@ def skips(tool: str, reasons: dict[str, str]) -> Json:
 LOG_GROUP_CHECKOV = {
     "CKV_AWS_158": "CloudWatch Logs encrypts at rest; the logs hold no secrets (never a password, token or code).",
 }
+
+
+# Who may assume a function's role: Lambda, for the API function and the mail trigger alike.
+LAMBDA_ASSUME_ROLE: Json = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}

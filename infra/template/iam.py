@@ -3,7 +3,7 @@ IAM_* tables against the boto3 calls chalicelib makes), and its log group."""
 
 from __future__ import annotations
 
-from infra.template.cfn import LAMBDA_NAME, LOG_GROUP_CHECKOV, Json, arn, ref, skips, sub
+from infra.template.cfn import LAMBDA_ASSUME_ROLE, LAMBDA_NAME, LOG_GROUP_CHECKOV, Json, arn, ref, skips, sub
 from infra.template.storage import TABLES
 
 # DynamoDB: the request path's calls (chalicelib/repository). TransactWriteItems needs the
@@ -95,16 +95,7 @@ def role_resources() -> Json:
         "ApiHandlerRole": {
             "Type": "AWS::IAM::Role",
             "Properties": {
-                "AssumeRolePolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "lambda.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                },
+                "AssumeRolePolicyDocument": LAMBDA_ASSUME_ROLE,
                 "Policies": [{"PolicyName": "bandstand-api", "PolicyDocument": lambda_policy()}],
             },
         },

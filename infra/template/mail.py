@@ -3,7 +3,17 @@ pool's code mails: its role, log group and permission, and the function chalice 
 
 from __future__ import annotations
 
-from infra.template.cfn import LOG_GROUP_CHECKOV, TRIGGER_NAME, WEB_ORIGIN, Json, arn, ref, skips, sub
+from infra.template.cfn import (
+    LAMBDA_ASSUME_ROLE,
+    LOG_GROUP_CHECKOV,
+    TRIGGER_NAME,
+    WEB_ORIGIN,
+    Json,
+    arn,
+    ref,
+    skips,
+    sub,
+)
 
 TRIGGER_CHECKOV = {
     "CKV_AWS_116": "Invoked synchronously by Cognito: a dead-letter queue never receives anything.",
@@ -19,16 +29,7 @@ def trigger_resources() -> Json:
         "CustomMessageRole": {
             "Type": "AWS::IAM::Role",
             "Properties": {
-                "AssumeRolePolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "lambda.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                },
+                "AssumeRolePolicyDocument": LAMBDA_ASSUME_ROLE,
                 "Policies": [
                     {
                         "PolicyName": "bandstand-custom-message",
