@@ -67,21 +67,25 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default
 
 
 def _secret_key(env: Mapping[str, str], region: str) -> str:
-    """The signing key: JWT_SECRET, the file JWT_SECRET_FILE names (local stage), or the
-    SSM SecureString JWT_SECRET_PARAMETER names (AWS stages: never in clear in the
-    template or the environment)."""
-    secret = env.get("JWT_SECRET", "").strip()
-    path = env.get("JWT_SECRET_FILE", "").strip()
-    parameter = env.get("JWT_SECRET_PARAMETER", "").strip()
+    """The server secret, which keys everything the server alone must be able to make:
+    page tokens, code hashes, sealed two-step secrets, security-event hashes, and the
+    builtin backend's JWTs. From SERVER_SECRET, the file SERVER_SECRET_FILE names (local
+    stage), or the SSM SecureString SERVER_SECRET_PARAMETER names (AWS stages: never in
+    clear in the template or the environment)."""
+    secret = env.get("SERVER_SECRET", "").strip()
+    path = env.get("SERVER_SECRET_FILE", "").strip()
+    parameter = env.get("SERVER_SECRET_PARAMETER", "").strip()
     if not secret and path:
         try:
             secret = Path(path).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ConfigError(f"cannot read JWT_SECRET_FILE: {exc.strerror}") from exc
+            raise ConfigError(f"cannot read SERVER_SECRET_FILE: {exc.strerror}") from exc
     if not secret and parameter:
         secret = _ssm_secret(parameter, region)
     if len(secret) < 32:
-        raise ConfigError("JWT_SECRET (or JWT_SECRET_FILE, JWT_SECRET_PARAMETER) must hold at least 32 characters")
+        raise ConfigError(
+            "SERVER_SECRET (or SERVER_SECRET_FILE, SERVER_SECRET_PARAMETER) must hold at least 32 characters"
+        )
     return secret
 
 

@@ -20,7 +20,7 @@ import urllib.parse
 from pathlib import Path
 
 from scripts.devstack.processes import HOST, Child, find_free_port, http_status, wait_until
-from scripts.devstack.stack import Stack, ensure_jwt_secret
+from scripts.devstack.stack import Stack, ensure_server_secret
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,7 +60,7 @@ def server_timings(plain_chalice: bool, requests: int, warmup: int) -> list[floa
     with tempfile.TemporaryDirectory(prefix="bench-loopback-") as tmp:
         port = find_free_port()
         stack = Stack(api_port=port, web_port=find_free_port(), dynamodb_port=find_free_port(), local_dir=Path(tmp))
-        ensure_jwt_secret(stack.local_dir / "jwt-secret")
+        ensure_server_secret(stack.local_dir / "server-secret")
         log = Path(tmp) / "server.log"
         child = Child("api", server_command(port, plain_chalice), log_path=log, env=stack.environment())
         try:

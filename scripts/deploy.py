@@ -529,7 +529,7 @@ def stage_environment(stage: str, region: str, outputs: dict[str, str], paramete
         "ALBUMS_TABLE": outputs["AlbumsTableName"],
         "COGNITO_USER_POOL_ID": outputs["UserPoolId"],
         "COGNITO_CLIENT_ID": outputs["UserPoolClientId"],
-        "JWT_SECRET_PARAMETER": parameters.get("SigningKeyParameterName") or signing_key_name(stage),
+        "SERVER_SECRET_PARAMETER": parameters.get("SigningKeyParameterName") or signing_key_name(stage),
         "MAIL_FROM": parameters.get("SenderEmail", ""),
         "CORS_ORIGINS": outputs.get("SiteURL", ""),
         "WEB_BASE_URL": outputs.get("SiteURL", ""),

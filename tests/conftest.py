@@ -75,7 +75,7 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, identity_backend: s
         "STAGE": "test",
         "USERS_TABLE": USERS_TABLE,
         "ALBUMS_TABLE": ALBUMS_TABLE,
-        "JWT_SECRET": "test-signing-key-" + "k" * 40,
+        "SERVER_SECRET": "test-signing-key-" + "k" * 40,
         "OUTBOX_DIR": str(outbox),
         "CORS_ORIGINS": f"{WEB_ORIGIN},http://127.0.0.1:8080",
         "AWS_DEFAULT_REGION": "us-east-1",
@@ -89,7 +89,7 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, identity_backend: s
         "MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP": "true",
     }.items():
         monkeypatch.setenv(name, value)
-    for name in ("DYNAMODB_ENDPOINT", "AWS_PROFILE", "JWT_SECRET_FILE"):
+    for name in ("DYNAMODB_ENDPOINT", "AWS_PROFILE", "SERVER_SECRET_FILE"):
         monkeypatch.delenv(name, raising=False)
     services.reset()
     yield outbox

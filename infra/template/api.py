@@ -154,7 +154,7 @@ def apihandler_override() -> Json:
                     "COGNITO_CLIENT_ID": ref("UserPoolClient"),
                     "COGNITO_SIGNUP_CLIENT_ID": ref("UserPoolSignUpClient"),
                     "MAIL_FROM": ref("SenderEmail"),
-                    "JWT_SECRET_PARAMETER": ref("SigningKeyParameterName"),
+                    "SERVER_SECRET_PARAMETER": ref("SigningKeyParameterName"),
                     "CORS_ORIGINS": WEB_ORIGIN,
                     "WEB_BASE_URL": WEB_ORIGIN,
                     "EQUAL_TIME_SECONDS": ref("EqualTimeSeconds"),

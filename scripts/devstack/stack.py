@@ -50,8 +50,13 @@ def local_identity_backend(project_dir: Path = REPO_ROOT) -> str:
     return str(configured or os.environ.get("IDENTITY_BACKEND") or DEFAULT_IDENTITY_BACKEND)
 
 
-def ensure_jwt_secret(path: Path) -> None:
-    """Create the local token-signing secret once, readable by the owner only."""
+def ensure_server_secret(path: Path) -> None:
+    """Create the local server secret once, readable by the owner only. A folder made
+    before the rename keeps its key (`jwt-secret`): sealed two-step secrets, code hashes
+    and sessions stay readable."""
+    earlier = path.with_name("jwt-secret")
+    if not path.exists() and earlier.exists():
+        earlier.rename(path)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -132,7 +137,7 @@ class Stack:
                 "AWS_ACCESS_KEY_ID": "local",  # DynamoDB Local accepts any key
                 "AWS_SECRET_ACCESS_KEY": "local",
                 "AWS_EC2_METADATA_DISABLED": "true",  # never look for instance roles
-                "JWT_SECRET_FILE": str(self.local_dir / "jwt-secret"),
+                "SERVER_SECRET_FILE": str(self.local_dir / "server-secret"),
                 "OUTBOX_DIR": str(self.outbox_dir),
                 "PYTHONUNBUFFERED": "1",  # log lines reach the terminal as they happen
                 "IDENTITY_BACKEND": self.identity_backend,  # this stack's, whatever the shell says
@@ -154,7 +159,7 @@ class Stack:
     def _start(self) -> None:
         self.local_dir.mkdir(parents=True, exist_ok=True)
         self.outbox_dir.mkdir(parents=True, exist_ok=True)
-        ensure_jwt_secret(self.local_dir / "jwt-secret")
+        ensure_server_secret(self.local_dir / "server-secret")
         # Launch all, then wait for each in order: the API boots while the tables are made.
         # A component the later ones need set up first is waited for at once.
         started: list[tuple[Component, Child]] = []

@@ -59,7 +59,7 @@ def stack(emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_DEFAULT_REGION": "us-east-1",
-        "JWT_SECRET": "e2e-signing-key-" + "k" * 40,
+        "SERVER_SECRET": "e2e-signing-key-" + "k" * 40,
         "OUTBOX_DIR": str(tmp_path / "outbox"),
         "CORS_ORIGINS": "http://localhost:8080",
         "LOG_LEVEL": "WARNING",

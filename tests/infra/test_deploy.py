@@ -213,7 +213,7 @@ def deployed_stage(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[d
     )
     # run_cli puts the stage's variables in os.environ: monkeypatch restores them after
     env = deploy.stage_environment("dev", REGION, outputs, {})
-    for name in [*env, "IDENTITY_BACKEND", "MAILER", "DYNAMODB_ENDPOINT", "COGNITO_ENDPOINT", "JWT_SECRET"]:
+    for name in [*env, "IDENTITY_BACKEND", "MAILER", "DYNAMODB_ENDPOINT", "COGNITO_ENDPOINT", "SERVER_SECRET"]:
         monkeypatch.setenv(name, "unset")
         monkeypatch.delenv(name)
     monkeypatch.setenv("IDENTITY_BACKEND", "cognito")

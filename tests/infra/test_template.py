@@ -123,8 +123,8 @@ def test_function_environment_comes_from_the_stack(resources: dict[str, Any]) ->
     assert env["COGNITO_CLIENT_ID"] == {"Ref": "UserPoolClient"}
     assert env["USERS_TABLE"] == {"Ref": "UsersTable"} and env["ALBUMS_TABLE"] == {"Ref": "AlbumsTable"}
     assert env["MAIL_FROM"] == {"Ref": "SenderEmail"}
-    assert env["JWT_SECRET_PARAMETER"] == {"Ref": "SigningKeyParameterName"}
-    assert not {"JWT_SECRET", "JWT_SECRET_FILE"} & set(env)  # the key is never in clear
+    assert env["SERVER_SECRET_PARAMETER"] == {"Ref": "SigningKeyParameterName"}
+    assert not {"SERVER_SECRET", "SERVER_SECRET_FILE"} & set(env)  # the key is never in clear
     assert function["Role"] == {"Fn::GetAtt": ["ApiHandlerRole", "Arn"]}
 
 

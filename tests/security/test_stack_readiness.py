@@ -30,7 +30,7 @@ from scripts.devstack import HOST, Stack, find_free_port
 from scripts.devstack.components import SEED_MARKER, ApiServer, dynamodb_data_dir
 from scripts.devstack.dynamodb import REPO_ROOT
 from scripts.devstack.processes import accepts
-from scripts.devstack.stack import ensure_jwt_secret
+from scripts.devstack.stack import ensure_server_secret
 from tests.e2e.conftest import new_stack, start_database
 from tests.failure.stack_client import dynamodb
 from tests.support.api import STRONG_PASSWORD
@@ -222,7 +222,7 @@ def test_the_api_answers_503_until_the_tables_exist(tmp_path: Path) -> None:
         identity_backend="builtin",
     )
     stack.outbox_dir.mkdir(parents=True)
-    ensure_jwt_secret(stack.local_dir / "jwt-secret")
+    ensure_server_secret(stack.local_dir / "server-secret")
     api = ApiServer().launch(stack)
     database = None
     try:

@@ -10,7 +10,7 @@ BASE = {
     "STAGE": "prod",
     "USERS_TABLE": "u",
     "ALBUMS_TABLE": "a",
-    "JWT_SECRET": "s" * 40,
+    "SERVER_SECRET": "s" * 40,
     "AWS_REGION": "eu-west-1",
 }
 COGNITO = {

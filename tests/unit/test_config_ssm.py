@@ -16,7 +16,7 @@ ENV = {
     "USERS_TABLE": "u",
     "ALBUMS_TABLE": "a",
     "AWS_REGION": "eu-west-1",
-    "JWT_SECRET_PARAMETER": PARAMETER,
+    "SERVER_SECRET_PARAMETER": PARAMETER,
 }
 
 
@@ -36,7 +36,7 @@ def test_signing_key_is_read_from_the_secure_string(ssm) -> None:
 
 def test_a_key_in_the_environment_wins_and_ssm_is_not_asked(ssm) -> None:
     # No parameter exists: asking SSM would fail, so the environment's key was used.
-    assert load_settings({**ENV, "JWT_SECRET": "e" * 40}).secret_key == "e" * 40
+    assert load_settings({**ENV, "SERVER_SECRET": "e" * 40}).secret_key == "e" * 40
 
 
 def test_a_missing_parameter_fails_at_start_up_without_a_secret_in_the_message(ssm) -> None:
