@@ -11,14 +11,16 @@ from typing import TYPE_CHECKING, Any
 
 from chalice.app import Chalice, Request, Response
 
-from chalicelib import authorizers, bodies, edge, http, services, shapes
-from chalicelib import validation as v
-from chalicelib.errors import BandstandError, Forbidden, InvalidToken
-from chalicelib.identity import Principal, Registration
-from chalicelib.routing import Auth, Operation, OperationTable
+from chalicelib import services
+from chalicelib.core.errors import BandstandError, Forbidden, InvalidToken
+from chalicelib.core.users import Principal, Registration
+from chalicelib.usecases import inputs
+from chalicelib.web import authorizers, bodies, edge, problems, shapes
+from chalicelib.web import validation as v
+from chalicelib.web.routing import Auth, Operation, OperationTable
 
 if TYPE_CHECKING:  # annotations only: botocore loads with the first request, not with app.py
-    from chalicelib.repository.albums import AlbumRecord
+    from chalicelib.storage.albums import AlbumRecord
 
 app = Chalice(app_name="bandstand", configure_logs=False)  # our JSON logging instead
 log = logging.getLogger("bandstand.http")
@@ -55,8 +57,8 @@ def route(
         @functools.wraps(view)
         def guarded(**params: str) -> Response:
             try:
-                http.require_text(params, "path parameter")
-                http.require_text(current().query_params, "query parameter")
+                problems.require_text(params, "path parameter")
+                problems.require_text(current().query_params, "query parameter")
                 kwargs: dict[str, Any] = dict(params)
                 if auth != "public":
                     kwargs["caller"] = _caller(admin_only=auth == "admin")
@@ -64,10 +66,10 @@ def route(
                     kwargs["body"] = _body(request)
                 return view(**kwargs)
             except BandstandError as exc:
-                return http.problem_from(exc)
+                return problems.problem_from(exc)
             except Exception:
                 log.exception("unhandled error", extra={"route": path})
-                return http.internal_error()
+                return problems.internal_error()
 
         gate = {"authorizer": AUTHORIZER} if AUTHORIZER is not None and auth != "public" else {}
         return app.route(path, methods=[method], content_types=ANY_CONTENT_TYPE, **gate)(guarded)
@@ -87,7 +89,7 @@ def current() -> Request:
 def _body(model: v.Model[Any]) -> Any:
     request = current()
     raw = request.raw_body
-    return http.read_json(request.headers, raw.encode() if isinstance(raw, str) else raw, model)
+    return problems.read_json(request.headers, raw.encode() if isinstance(raw, str) else raw, model)
 
 
 def access_token() -> str:
@@ -114,12 +116,12 @@ def query(name: str) -> str | None:
 
 
 def page_response(items: list[Any], next_token: str | None) -> Response:
-    return http.json_response({"items": items, "next": next_token})
+    return problems.json_response({"items": items, "next": next_token})
 
 
 def album_response(record: AlbumRecord, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     # The ETag is the album's version: send it back in If-Match to make an edit conditional.
-    return http.json_response(bodies.album_body(record), status, {"ETag": bodies.etag(record), **(headers or {})})
+    return problems.json_response(bodies.album_body(record), status, {"ETag": bodies.etag(record), **(headers or {})})
 
 
 def if_match() -> int | None:
@@ -132,14 +134,14 @@ def if_match() -> int | None:
 
 @route("GET", "/health", auth="public", summary="Liveness check", response=shapes.Health)
 def health() -> Response:
-    return http.json_response({"status": "ok"})
+    return problems.json_response({"status": "ok"})
 
 
 @route("GET", "/openapi.json", auth="public", summary="This document", operation_id="get_openapi")
 def openapi() -> Response:
-    from chalicelib.openapi import document
+    from chalicelib.web.openapi import document
 
-    return http.json_response(document(OPERATIONS))
+    return problems.json_response(document(OPERATIONS))
 
 
 # -- registration and sign-in -------------------------------------------------------------
@@ -155,7 +157,7 @@ def openapi() -> Response:
     success=201,
     errors=(409,),
 )
-def register(body: shapes.RegisterRequest) -> Response:
+def register(body: inputs.RegisterRequest) -> Response:
     profile = services.accounts().register(Registration(body.username, body.email, body.password, body.full_name))
     registered: shapes.Registered = {
         "username": profile.username,
@@ -163,7 +165,7 @@ def register(body: shapes.RegisterRequest) -> Response:
         "full_name": profile.full_name,
         "status": "UNCONFIRMED",
     }
-    return http.json_response(registered, status=201)
+    return problems.json_response(registered, status=201)
 
 
 @route(
@@ -175,10 +177,10 @@ def register(body: shapes.RegisterRequest) -> Response:
     response=shapes.Confirmed,
     errors=(409, 429),
 )
-def confirm(body: shapes.ConfirmRequest) -> Response:
+def confirm(body: inputs.ConfirmRequest) -> Response:
     profile = services.accounts().confirm(body.username, body.code)
     confirmed: shapes.Confirmed = {"username": profile.username, "status": "CONFIRMED"}
-    return http.json_response(confirmed)
+    return problems.json_response(confirmed)
 
 
 @route(
@@ -191,9 +193,11 @@ def confirm(body: shapes.ConfirmRequest) -> Response:
     success=202,
     errors=(429,),
 )
-def resend_code(body: shapes.NameRequest) -> Response:
+def resend_code(body: inputs.NameRequest) -> Response:
     services.accounts().resend_code(body.username)
-    return http.json_response({"detail": "If the account exists and is unconfirmed, a new code is on its way."}, 202)
+    return problems.json_response(
+        {"detail": "If the account exists and is unconfirmed, a new code is on its way."}, 202
+    )
 
 
 @route(
@@ -205,14 +209,14 @@ def resend_code(body: shapes.NameRequest) -> Response:
     response=shapes.LoginAnswer,
     errors=(401, 403, 429),
 )
-def login(body: shapes.LoginRequest) -> Response:
-    from chalicelib.two_step.factor import ChallengeIssued
+def login(body: inputs.LoginRequest) -> Response:
+    from chalicelib.usecases.two_step.factor import ChallengeIssued
 
     try:
         tokens = services.accounts().login(body.username, body.password, body.recovery_code)
     except ChallengeIssued as issued:  # two-step sign-in is on: the code is due
-        return http.json_response(bodies.challenge_body(issued.challenge))
-    return http.json_response(bodies.token_body(tokens))
+        return problems.json_response(bodies.challenge_body(issued.challenge))
+    return problems.json_response(bodies.token_body(tokens))
 
 
 @route(
@@ -224,14 +228,14 @@ def login(body: shapes.LoginRequest) -> Response:
     response=shapes.Tokens,
     errors=(401,),
 )
-def refresh(body: shapes.RefreshRequest) -> Response:
-    return http.json_response(bodies.token_body(services.accounts().refresh(body.refresh_token)))
+def refresh(body: inputs.RefreshRequest) -> Response:
+    return problems.json_response(bodies.token_body(services.accounts().refresh(body.refresh_token)))
 
 
 @route("POST", "/auth/logout", auth="user", summary="Revoke every session of the caller", success=204)
 def logout(caller: Principal) -> Response:
     services.accounts().logout(caller)
-    return http.empty_response()
+    return problems.empty_response()
 
 
 @route(
@@ -244,9 +248,9 @@ def logout(caller: Principal) -> Response:
     success=202,
     errors=(429,),
 )
-def forgot_password(body: shapes.NameRequest) -> Response:
+def forgot_password(body: inputs.NameRequest) -> Response:
     services.accounts().forgot_password(body.username)
-    return http.json_response({"detail": "If the account exists, a reset code is on its way."}, 202)
+    return problems.json_response({"detail": "If the account exists, a reset code is on its way."}, 202)
 
 
 @route(
@@ -258,9 +262,9 @@ def forgot_password(body: shapes.NameRequest) -> Response:
     response=shapes.Accepted,
     errors=(429,),
 )
-def reset_password(body: shapes.ResetPasswordRequest) -> Response:
+def reset_password(body: inputs.ResetPasswordRequest) -> Response:
     services.accounts().reset_password(body.username, body.code, body.new_password)
-    return http.json_response({"detail": "Your password has been changed. Sign in with the new one."})
+    return problems.json_response({"detail": "Your password has been changed. Sign in with the new one."})
 
 
 # -- users --------------------------------------------------------------------------------
@@ -269,7 +273,7 @@ def reset_password(body: shapes.ResetPasswordRequest) -> Response:
 @route("GET", "/users/me", auth="user", summary="The caller's profile", response=shapes.MeBody)
 def get_me(caller: Principal) -> Response:
     profile = services.accounts().profile(caller)
-    return http.json_response(bodies.me_body(profile, services.two_step().status(caller.username)))
+    return problems.json_response(bodies.me_body(profile, services.two_step().status(caller.username)))
 
 
 @route(
@@ -280,14 +284,14 @@ def get_me(caller: Principal) -> Response:
     request=v.PROFILE_UPDATE,
     response=shapes.ProfileBody,
 )
-def patch_me(caller: Principal, body: shapes.ProfileUpdate) -> Response:
-    return http.json_response(bodies.profile_body(services.accounts().update_full_name(caller, body.full_name)))
+def patch_me(caller: Principal, body: inputs.ProfileUpdate) -> Response:
+    return problems.json_response(bodies.profile_body(services.accounts().update_full_name(caller, body.full_name)))
 
 
 @route("DELETE", "/users/me", auth="user", summary="Delete the caller's account", success=204)
 def delete_me(caller: Principal) -> Response:
     services.accounts().delete(caller)
-    return http.empty_response()
+    return problems.empty_response()
 
 
 @route(
@@ -313,7 +317,7 @@ def list_users(caller: Principal) -> Response:
     errors=(403, 404),
 )
 def get_user(caller: Principal, username: str) -> Response:
-    return http.json_response(bodies.profile_body(services.accounts().view_user(caller, username)))
+    return problems.json_response(bodies.profile_body(services.accounts().view_user(caller, username)))
 
 
 # -- two-step sign-in ---------------------------------------------------------------------
@@ -331,7 +335,7 @@ def get_user(caller: Principal, username: str) -> Response:
 def mfa_enrol(caller: Principal) -> Response:
     enrolment = services.two_step().enrol(caller, access_token())
     body: shapes.TotpEnrolment = {"secret": enrolment.secret, "otpauth_uri": enrolment.otpauth_uri}
-    return http.json_response(body, 201, {"Cache-Control": "no-store"})
+    return problems.json_response(body, 201, {"Cache-Control": "no-store"})
 
 
 @route(
@@ -343,9 +347,9 @@ def mfa_enrol(caller: Principal) -> Response:
     response=shapes.RecoveryCodes,
     errors=(409, 429),
 )
-def mfa_verify(caller: Principal, body: shapes.TotpCodeRequest) -> Response:
+def mfa_verify(caller: Principal, body: inputs.TotpCodeRequest) -> Response:
     codes = services.two_step().verify(caller, access_token(), body.code)
-    return http.json_response({"recovery_codes": codes}, 200, {"Cache-Control": "no-store"})
+    return problems.json_response({"recovery_codes": codes}, 200, {"Cache-Control": "no-store"})
 
 
 @route(
@@ -357,8 +361,8 @@ def mfa_verify(caller: Principal, body: shapes.TotpCodeRequest) -> Response:
     response=shapes.Tokens,
     errors=(401, 429),
 )
-def login_mfa(body: shapes.LoginMfaRequest) -> Response:
-    return http.json_response(bodies.token_body(services.two_step().complete(body.session, body.code)))
+def login_mfa(body: inputs.LoginMfaRequest) -> Response:
+    return problems.json_response(bodies.token_body(services.two_step().complete(body.session, body.code)))
 
 
 @route(
@@ -370,9 +374,9 @@ def login_mfa(body: shapes.LoginMfaRequest) -> Response:
     response=shapes.RecoveryCodes,
     errors=(409, 429),
 )
-def mfa_recovery_codes(caller: Principal, body: shapes.TotpCodeRequest) -> Response:
+def mfa_recovery_codes(caller: Principal, body: inputs.TotpCodeRequest) -> Response:
     codes = services.two_step().regenerate(caller, body.code)
-    return http.json_response({"recovery_codes": codes}, 200, {"Cache-Control": "no-store"})
+    return problems.json_response({"recovery_codes": codes}, 200, {"Cache-Control": "no-store"})
 
 
 @route(
@@ -384,9 +388,9 @@ def mfa_recovery_codes(caller: Principal, body: shapes.TotpCodeRequest) -> Respo
     success=204,
     errors=(409,),
 )
-def mfa_off(caller: Principal, body: shapes.MfaOffRequest) -> Response:
+def mfa_off(caller: Principal, body: inputs.MfaOffRequest) -> Response:
     services.two_step().turn_off(caller, body.code, body.recovery_code)
-    return http.empty_response()
+    return problems.empty_response()
 
 
 @route(
@@ -399,7 +403,7 @@ def mfa_off(caller: Principal, body: shapes.MfaOffRequest) -> Response:
 )
 def mfa_admin_reset(caller: Principal, username: str) -> Response:
     services.two_step().admin_reset(caller, username)
-    return http.empty_response()
+    return problems.empty_response()
 
 
 # -- albums -------------------------------------------------------------------------------
@@ -430,7 +434,7 @@ def list_albums(caller: Principal) -> Response:
     success=201,
     errors=(409,),
 )
-def create_album(caller: Principal, body: shapes.AlbumFields) -> Response:
+def create_album(caller: Principal, body: inputs.AlbumFields) -> Response:
     created = services.albums().create(body)
     return album_response(created, 201, {"Location": f"/albums/{created.album_id}"})
 
@@ -450,7 +454,7 @@ def get_album(caller: Principal, album_id: str) -> Response:
     errors=(404, 409),
     conditional=True,
 )
-def replace_album(caller: Principal, album_id: str, body: shapes.AlbumFields) -> Response:
+def replace_album(caller: Principal, album_id: str, body: inputs.AlbumFields) -> Response:
     return album_response(services.albums().update(album_id, body, if_match()))
 
 
@@ -464,7 +468,7 @@ def replace_album(caller: Principal, album_id: str, body: shapes.AlbumFields) ->
     errors=(404, 409),
     conditional=True,
 )
-def patch_album(caller: Principal, album_id: str, body: shapes.AlbumPatch) -> Response:
+def patch_album(caller: Principal, album_id: str, body: inputs.AlbumPatch) -> Response:
     return album_response(services.albums().update(album_id, body, if_match()))
 
 
@@ -479,7 +483,7 @@ def patch_album(caller: Principal, album_id: str, body: shapes.AlbumPatch) -> Re
 )
 def delete_album(caller: Principal, album_id: str) -> Response:
     services.albums().delete(album_id, if_match())
-    return http.empty_response()
+    return problems.empty_response()
 
 
 # -- the edge: CORS, preflight, request ids, access log -----------------------------------
@@ -526,7 +530,7 @@ for _path in sorted({op.path for op in OPERATIONS}):
 
 # -- Cognito's Custom Message trigger (AWS only) ------------------------------------------
 # The pool calls this before it mails a code, so people get the words of the local outbox
-# (chalicelib.mail.code_message) with distinct subjects for sign-up and reset. Cognito puts
+# (chalicelib.core.mail.code_message) with distinct subjects for sign-up and reset. Cognito puts
 # its code where request.codeParameter ("{####}") stands; other messages keep its default.
 CUSTOM_MESSAGE_PURPOSES = {
     "CustomMessage_SignUp": "confirm",
@@ -540,7 +544,7 @@ def cognito_custom_message(event: dict[str, Any], context: Any) -> dict[str, Any
     import html
     import os
 
-    from chalicelib.mail import code_message
+    from chalicelib.core.mail import code_message
 
     purpose = CUSTOM_MESSAGE_PURPOSES.get(str(event.get("triggerSource", "")))
     request = event.get("request") or {}

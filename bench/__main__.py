@@ -231,7 +231,7 @@ class StackSteps:
             "one write per response). Stock `chalice local` writes headers and body separately, so Nagle's "
             "algorithm and delayed ACK add ~40 ms to every keep-alive response (`python -m scripts.bench_loopback "
             "--plain-chalice` shows it). On DynamoDB Local each transaction (register, album writes) is followed "
-            "by one consistent read that waits for its commit (chalicelib/repository/commit_barrier.py): it is in "
+            "by one consistent read that waits for its commit (scripts/devstack/commit_barrier.py): it is in "
             "these latencies, not in the round trips above, which are counted as on AWS."
         )
 

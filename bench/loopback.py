@@ -179,9 +179,9 @@ def throughput(base: str, path: str, token: str | None, clients: int, seconds: f
 def scanned_per_page(client: Any, table: str, progress: Callable[[str], None]) -> dict[int, int]:
     """ScannedCount of the first page (50) and a middle page at 300 and 30,000 albums,
     in a table of its own on the stack's DynamoDB Local."""
-    from chalicelib.repository.albums import AlbumRepository
-    from chalicelib.repository.tables import create_tables
+    from chalicelib.storage.albums import AlbumRepository
     from scripts.synthetic_albums import index_key, records
+    from scripts.tables import create_tables
 
     create_tables(client, f"{table}-users", table)
     repo = AlbumRepository(client, table)

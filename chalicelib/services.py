@@ -7,20 +7,21 @@ container of their own (`build_container`) or override pieces with `install()`."
 from __future__ import annotations
 
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from chalicelib.config import Settings, get_settings
+from chalicelib.core.config import ConfigError, Settings, get_settings
 
 if TYPE_CHECKING:
-    from chalicelib.accounts import Accounts
-    from chalicelib.albums import Albums
-    from chalicelib.clock import Clock
+    from chalicelib.core.clock import Clock
+    from chalicelib.core.mail import Mailer
+    from chalicelib.core.paging import PageTokens
     from chalicelib.identity import IdentityProvider
-    from chalicelib.mail import Mailer
-    from chalicelib.paging import PageTokens
-    from chalicelib.repository.albums import AlbumRepository
-    from chalicelib.repository.attempts import AttemptRepository
-    from chalicelib.two_step.service import TwoStep
+    from chalicelib.identity.cognito.delivery import CodeDelivery
+    from chalicelib.storage.albums import AlbumRepository
+    from chalicelib.storage.attempts import AttemptRepository
+    from chalicelib.usecases.accounts import Accounts
+    from chalicelib.usecases.catalog import Albums
+    from chalicelib.usecases.two_step.service import TwoStep
 
 
 # Timeouts and retries. On AWS, botocore's standard mode retries throttles with backoff
@@ -45,22 +46,21 @@ def dynamodb_client() -> Any:
 def _configured_dynamodb() -> Any:
     from botocore.config import Config  # imported on first use: keeps import of app.py light
 
-    from chalicelib import aws
-    from chalicelib.repository.guard import guard
+    from chalicelib.core import aws
+    from chalicelib.storage.guard import guard
 
     settings = get_settings()
     options = LOCAL_CLIENT_CONFIG if settings.dynamodb_endpoint else AWS_CLIENT_CONFIG
     client = aws.client("dynamodb", settings.region, settings.dynamodb_endpoint, Config(**options))
-    if settings.dynamodb_endpoint:  # DynamoDB Local: see commit_barrier.py
-        from chalicelib.repository.commit_barrier import CommitBarrier
-
-        client = CommitBarrier(client)
+    parts = _local_parts.get("parts")
+    if settings.dynamodb_endpoint and parts is not None:  # DynamoDB Local: its commit barrier
+        client = parts.dynamodb(client)
     return guard(client)
 
 
 @lru_cache(maxsize=1)
 def page_tokens() -> PageTokens:
-    from chalicelib.paging import PageTokens
+    from chalicelib.core.paging import PageTokens
 
     return PageTokens(get_settings().secret_key)
 
@@ -71,7 +71,7 @@ def build_identity(settings: Settings, dynamodb: Any, clock: Clock | None = None
         return build_cognito_identity(settings, dynamodb, clock)
     from chalicelib.identity.builtin.provider import BuiltinIdentityProvider
     from chalicelib.identity.builtin.tokens import TokenService
-    from chalicelib.repository.users import UserRepository
+    from chalicelib.storage.users import UserRepository
 
     return BuiltinIdentityProvider(
         users=UserRepository(dynamodb, settings.users_table),
@@ -90,8 +90,8 @@ def build_identity(settings: Settings, dynamodb: Any, clock: Clock | None = None
 def cognito_client() -> Any:
     from botocore.config import Config
 
-    from chalicelib import aws
-    from chalicelib.repository.guard import guard
+    from chalicelib.core import aws
+    from chalicelib.storage.guard import guard
 
     settings = get_settings()
     # Timeouts and a guard as DynamoDB's: an unreachable pool is a 503 with Retry-After.
@@ -105,13 +105,13 @@ def build_cognito_identity(settings: Settings, dynamodb: Any, clock: Clock | Non
     there; on AWS (MAILER=ses) the pool sends them itself."""
     from chalicelib.identity.cognito import delivery, jwks
     from chalicelib.identity.cognito.provider import CognitoIdentityProvider
-    from chalicelib.repository.cognito_users import CognitoUserRepository
+    from chalicelib.storage.cognito_users import CognitoUserRepository
 
     assert settings.cognito_user_pool_id and settings.cognito_client_id  # validated by config
     pool, client = settings.cognito_user_pool_id, settings.cognito_client_id
     keys = jwks.key_set(jwks.jwks_url(settings.region, pool, settings.cognito_endpoint))
     codes: delivery.CodeDelivery = (
-        delivery.OutboxDelivery(build_mailer(settings), settings.web_base_url)
+        local_parts().code_delivery(build_mailer(settings), settings)
         if settings.mailer == "outbox"
         else delivery.PoolDelivery()
     )
@@ -130,9 +130,9 @@ def build_cognito_identity(settings: Settings, dynamodb: Any, clock: Clock | Non
 def build_accounts(
     settings: Settings, dynamodb: Any, identity: IdentityProvider, clock: Clock | None = None
 ) -> Accounts:
-    from chalicelib.accounts import Accounts
-    from chalicelib.repository.attempts import AttemptRepository
-    from chalicelib.repository.profiles import ProfileRepository
+    from chalicelib.storage.attempts import AttemptRepository
+    from chalicelib.storage.profiles import ProfileRepository
+    from chalicelib.usecases.accounts import Accounts
 
     attempts = AttemptRepository(dynamodb, settings.users_table)
     accounts = Accounts(
@@ -151,12 +151,12 @@ def build_accounts(
 def build_two_step(
     settings: Settings, dynamodb: Any, attempts: AttemptRepository, clock: Clock | None = None
 ) -> TwoStep:
-    """Two-step sign-in on the configured backend (chalicelib/two_step)."""
-    from chalicelib.clock import SystemClock
-    from chalicelib.repository.two_step import TwoStepRepository
-    from chalicelib.two_step.factor import PoolSignIn, SecondFactor
-    from chalicelib.two_step.lock import SignInLock
-    from chalicelib.two_step.service import TwoStep
+    """Two-step sign-in on the configured backend (chalicelib/usecases/two_step)."""
+    from chalicelib.core.clock import SystemClock
+    from chalicelib.storage.two_step import TwoStepRepository
+    from chalicelib.usecases.two_step.factor import PoolSignIn, SecondFactor
+    from chalicelib.usecases.two_step.lock import SignInLock
+    from chalicelib.usecases.two_step.service import TwoStep
 
     factor: SecondFactor
     pool: PoolSignIn | None = None
@@ -168,7 +168,7 @@ def build_two_step(
     else:
         from chalicelib.identity.builtin.second_factor import BuiltinSecondFactor
         from chalicelib.identity.builtin.tokens import TokenService
-        from chalicelib.repository.users import UserRepository
+        from chalicelib.storage.users import UserRepository
 
         tokens = TokenService(
             settings.secret_key, settings.jwt_issuer, settings.jwt_audience, settings.access_token_seconds
@@ -190,18 +190,48 @@ def build_two_step(
 
 
 def build_mailer(settings: Settings) -> Mailer:
-    from chalicelib import mail
-
     if settings.mailer == "outbox":
-        return mail.OutboxMailer(settings.outbox_dir, settings.mail_from)
-    from chalicelib import aws
+        return local_parts().mailer(settings)
+    from chalicelib.core import aws, mail
 
     return mail.SesMailer(aws.client("ses", settings.region), settings.mail_from)
 
 
+class LocalParts(Protocol):
+    """What a stage off AWS plugs in (scripts/devstack/parts.py), so nothing under
+    chalicelib is there for a laptop only: its mailer (MAILER=outbox), how a Cognito
+    emulator's codes reach people, and a layer over a local DynamoDB endpoint's client."""
+
+    def mailer(self, settings: Settings) -> Mailer: ...
+
+    def code_delivery(self, mailer: Mailer, settings: Settings) -> CodeDelivery: ...
+
+    def dynamodb(self, client: Any) -> Any: ...
+
+
+_local_parts: dict[str, LocalParts] = {}  # not forgotten by reset(): the process's, not a test's
+
+
+def use_local_parts(parts: LocalParts) -> None:
+    """Install the local stack's parts (its API server, the admin commands, the tests)."""
+    _local_parts["parts"] = parts
+    _configured_dynamodb.cache_clear()
+    _configured_container.cache_clear()
+
+
+def local_parts() -> LocalParts:
+    parts = _local_parts.get("parts")
+    if parts is None:
+        raise ConfigError(
+            "MAILER=outbox is the local stack's mailer: run the app through scripts/devstack "
+            "(make dev), which plugs in its outbox"
+        )
+    return parts
+
+
 def build_albums(settings: Settings, dynamodb: Any, clock: Clock | None = None) -> Albums:
-    from chalicelib.albums import Albums
-    from chalicelib.repository.albums import AlbumRepository
+    from chalicelib.storage.albums import AlbumRepository
+    from chalicelib.usecases.catalog import Albums
 
     return Albums(AlbumRepository(dynamodb, settings.albums_table), page_tokens(), clock=clock)
 
@@ -239,7 +269,7 @@ def build_container(settings: Settings, dynamodb: Any = None, clock: Clock | Non
     """The app's use cases from these settings; `dynamodb` (guarded here) replaces the
     configured client, `clock` the system's."""
     if dynamodb is not None:
-        from chalicelib.repository.guard import guard
+        from chalicelib.storage.guard import guard
 
         dynamodb = guard(dynamodb)
     return Container(settings, dynamodb, clock)
@@ -258,7 +288,7 @@ def install(*, container: Container | None = None, accounts: Accounts | None = N
     if accounts is not None:
         _installed["accounts"] = accounts
     if dynamodb is not None:
-        from chalicelib.repository.guard import guard
+        from chalicelib.storage.guard import guard
 
         _installed["dynamodb"] = guard(dynamodb)
         _configured_container.cache_clear()

@@ -3,10 +3,10 @@
     python -m infra.merge_template --stage prod > build/infra/merge-prod.json
 
 Generated from code so there is one source of truth for each fact:
-- the DynamoDB tables come from chalicelib/repository/schema.py (what `make dev` creates),
+- the DynamoDB tables come from chalicelib/storage/schema.py (what `make dev` creates),
 - the web app's Content-Security-Policy from webpolicy.py (what `make dev` sends too),
 - whether the API declares the Cognito authorizer from .chalice/config.json (the stage's
-  API_AUTHORIZER, which app.py reads through chalicelib/authorizers.py),
+  API_AUTHORIZER, which app.py reads through chalicelib/web/authorizers.py),
 - the Lambda role's one policy from the IAM_* tables of infra/template/iam.py (tests/infra
   checks them against the boto3 calls chalicelib makes).
 

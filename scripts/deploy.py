@@ -12,7 +12,7 @@ writes config.js with the API URL and the pool ids, uploads static/ with the rig
 content types, invalidates CloudFront and prints the site URL.
 destroy: empties the site bucket, deletes the stack and names what it keeps (the tables
 and the user pool have DeletionPolicy Retain).
-grant-admin, seed: chalicelib.cli against the stage's tables and pool, found through the
+grant-admin, seed: scripts.admin against the stage's tables and pool, found through the
 stack's outputs (what `make admin` and `make seed` do locally).
 
 Every step takes its boto3 client as an argument, so tests drive them against moto.
@@ -519,7 +519,7 @@ def deploy(clients: Clients, args: argparse.Namespace, delay: int = 10) -> str:
 
 
 def stage_environment(stage: str, region: str, outputs: dict[str, str], parameters: dict[str, str]) -> dict[str, str]:
-    """The variables the function gets from the stack, for running chalicelib.cli against
+    """The variables the function gets from the stack, for running scripts.admin against
     the deployed tables and pool from the deployer's machine (its own credentials)."""
     return {
         "STAGE": stage,
@@ -537,10 +537,10 @@ def stage_environment(stage: str, region: str, outputs: dict[str, str], paramete
 
 
 def run_cli(clients: Clients, stage: str, region: str, cli_args: list[str]) -> int:
-    """`chalicelib.cli` on the stage's own resources: grant-admin writes the pool's group
+    """`scripts.admin` on the stage's own resources: grant-admin writes the pool's group
     and the app's mirror of it (the app reads groups from the mirror), seed loads the
     catalog. A group added in the console or with the AWS CLI alone is not seen."""
-    from chalicelib import cli
+    from scripts import admin as cli
 
     name = stack_name(stage)
     env = stage_environment(

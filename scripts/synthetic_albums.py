@@ -6,7 +6,7 @@ import time
 import uuid
 from typing import Any
 
-from chalicelib.repository.albums import CATALOG, AlbumRecord, album_key
+from chalicelib.storage.albums import CATALOG, AlbumRecord, album_key
 
 
 def records(first_rank: int, count: int) -> list[AlbumRecord]:

@@ -11,7 +11,12 @@ from typing import Any
 import pytest
 
 from chalicelib import services
+from scripts.devstack.parts import LOCAL_PARTS
 from tests.support.api import latest_code
+
+# The tests run the app on the local stage's parts (the outbox mailer, the emulator's code
+# mail), as make dev does.
+services.use_local_parts(LOCAL_PARTS)
 
 USERS_TABLE = "test-users"
 ALBUMS_TABLE = "test-albums"
@@ -101,7 +106,7 @@ def aws(app_env: Path, identity_backend: str, monkeypatch: pytest.MonkeyPatch) -
     """moto's in-process AWS with both tables created; the DynamoDB client."""
     from moto import mock_aws
 
-    from chalicelib.repository.tables import create_tables
+    from scripts.tables import create_tables
 
     with mock_aws():
         if identity_backend == "cognito":
@@ -139,7 +144,7 @@ def api(aws: Any, app_env: Path, identity_backend: str) -> Iterator[Any]:
 @pytest.fixture
 def clock(aws: Any) -> FakeClock:
     """Install accounts (and an identity provider) whose time the test controls."""
-    from chalicelib.config import get_settings
+    from chalicelib.core.config import get_settings
 
     fake = FakeClock()
     settings = get_settings()

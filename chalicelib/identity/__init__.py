@@ -3,67 +3,18 @@
 Two backends implement it: `builtin` (DynamoDB + argon2id + own JWTs, used locally and
 optionally on AWS) and `cognito` (Amazon Cognito user pools). They do the credential work
 only; the rules every backend shares (password policy, enumeration safety, lockout and
-throttles) live one layer up, in chalicelib/accounts.py. Routes only see that layer.
+throttles) live one layer up, in chalicelib/usecases/accounts.py. Routes only see that layer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # storage's type; not loaded with the protocol (cold start)
-    from chalicelib.repository.attempts import LockRecord
+    from chalicelib.storage.attempts import LockRecord
 
-ADMIN_GROUP = "admin"
-
-
-@dataclass(frozen=True)
-class Principal:
-    """The signed-in caller, from a verified access token (and the revocation check)."""
-
-    username: str
-    sub: str
-    groups: tuple[str, ...]
-    email: str  # the address on record: deleting the account frees its claim
-
-    @property
-    def is_admin(self) -> bool:
-        return ADMIN_GROUP in self.groups
-
-
-@dataclass(frozen=True)
-class Profile:
-    """What a client may see of a user (docs/api.md: never a password, hash or code)."""
-
-    username: str
-    email: str
-    full_name: str | None
-    status: str  # UNCONFIRMED | CONFIRMED
-    groups: tuple[str, ...]
-    created_ms: int
-
-
-@dataclass(frozen=True)
-class TokenSet:
-    id_token: str
-    access_token: str
-    expires_in: int
-    refresh_token: str | None = None
-
-
-@dataclass(frozen=True)
-class ProfilePage:
-    items: list[Profile]
-    next_token: str | None  # opaque (chalicelib.paging), None on the last page
-
-
-@dataclass(frozen=True)
-class Registration:
-    username: str
-    email: str
-    password: str
-    full_name: str | None = None
+from chalicelib.core.users import Principal, Profile, Registration, TokenSet
 
 
 class SessionGuard(Protocol):
@@ -95,7 +46,7 @@ class SessionGuard(Protocol):
 
 
 class SecondStepGate(Protocol):
-    """Two-step sign-in's hook in a provider's login (chalicelib/two_step/service.py,
+    """Two-step sign-in's hook in a provider's login (chalicelib/usecases/two_step/service.py,
     LoginGate): called once the password is right, before any session starts."""
 
     def password_accepted(self, username: str, two_step_on: bool) -> None:
@@ -120,7 +71,7 @@ class IdentityProvider(Protocol):
     """Credential work of one backend: it proves who someone is. Profiles are not its
     business: the use cases read and change them through one repository
     (repository/profiles.py), whichever backend holds the credentials. Errors are
-    chalicelib.errors classes only; no backend exception (botocore, Cognito) may escape."""
+    chalicelib.core.errors classes only; no backend exception (botocore, Cognito) may escape."""
 
     def register(self, request: Registration) -> Profile:
         """Create an unconfirmed account and mail its code. UsernameTaken / EmailTaken

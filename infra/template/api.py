@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
-from chalicelib import authorizers
-from chalicelib.cli import stage_environment
+from chalicelib.web import authorizers
 from infra.template.cfn import LAMBDA_NAME, LOG_GROUP_CHECKOV, WEB_ORIGIN, Json, arn, ref, skips, sub
+from scripts.admin import stage_environment
 
 # API Gateway's own answers, before or instead of Lambda: (status, title, detail, code).
 GATEWAY_RESPONSES: dict[str, tuple[int, str, str, str]] = {
@@ -116,7 +116,7 @@ def restapi_override(stage: str) -> Json:
         },
     }
     if stage_authorizer(stage) == "cognito":
-        # The seam of chalicelib/authorizers.py: this stack's pool instead of the placeholder.
+        # The seam of chalicelib/web/authorizers.py: this stack's pool instead of the placeholder.
         definition["securityDefinitions"] = {
             authorizers.AUTHORIZER_NAME: {"x-amazon-apigateway-authorizer": {"providerARNs": [arn("UserPool")]}}
         }

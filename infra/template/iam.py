@@ -6,7 +6,7 @@ from __future__ import annotations
 from infra.template.cfn import LAMBDA_ASSUME_ROLE, LAMBDA_NAME, LOG_GROUP_CHECKOV, Json, arn, ref, skips, sub
 from infra.template.storage import TABLES
 
-# DynamoDB: the request path's calls (chalicelib/repository). TransactWriteItems needs the
+# DynamoDB: the request path's calls (chalicelib/storage). TransactWriteItems needs the
 # action of each item it writes; BatchWriteItem is the seed's (the CLI, run by an operator).
 IAM_DYNAMODB_ACTIONS = (
     "dynamodb:BatchGetItem",

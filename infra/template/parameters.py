@@ -6,7 +6,7 @@ from infra.template.cfn import Json, ref
 
 # The equal-time floor on AWS: above Cognito's p99 latency for ForgotPassword, which the
 # floor must hide (docs/cognito-backend.md expects a spread of about 0.3 s); the local
-# default (0.1 s, chalicelib/config.py) only has to hide DynamoDB Local and moto.
+# default (0.1 s, chalicelib/core/config.py) only has to hide DynamoDB Local and moto.
 EQUAL_TIME_SECONDS = 0.3
 
 

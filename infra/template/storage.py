@@ -1,9 +1,9 @@
-"""The DynamoDB tables: chalicelib/repository/schema.py's (what `make dev` creates),
+"""The DynamoDB tables: chalicelib/storage/schema.py's (what `make dev` creates),
 hardened for AWS."""
 
 from __future__ import annotations
 
-from chalicelib.repository import schema
+from chalicelib.storage import schema
 from infra.template.cfn import Json, skips
 
 TABLE_CHECKOV = {
@@ -33,7 +33,7 @@ def table(definition: Json, ttl: bool) -> Json:
 
 
 # Which tables have items that expire (refresh tokens, attempt counters): the users table,
-# as chalicelib/repository/tables.py enables TTL locally.
+# as scripts/tables.py enables TTL locally.
 TABLES = {
     "UsersTable": (schema.users_table("users"), True),
     "AlbumsTable": (schema.albums_table("albums"), False),

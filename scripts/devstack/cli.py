@@ -1,7 +1,7 @@
 """The command line (what `make dev`, `make seed` and `make admin` run):
 
     python -m scripts.devstack [run]           # the whole stack until Ctrl-C
-    python -m scripts.devstack cli ARGS...     # chalicelib.cli --stage local ARGS
+    python -m scripts.devstack cli ARGS...     # scripts.admin --stage local ARGS
                                                # against a running stack (seed, grant-admin ...)
 
 Ports and folders come from API_PORT (8000), WEB_PORT (8080), DYNAMODB_PORT (8001),

@@ -45,7 +45,7 @@ READY_POLL_SECONDS = 0.1
 
 
 def problem_body(status: int, code: str, detail: str) -> bytes:
-    """The app's problem document shape (chalicelib/http.py, docs/api.md), for answers given
+    """The app's problem document shape (chalicelib/web/problems.py, docs/api.md), for answers given
     before the app is reached."""
     return json.dumps(
         {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": detail, "code": code},
@@ -177,6 +177,10 @@ def create_server(project_dir: Path, stage: str, host: str, port: int) -> local.
     factory = CLIFactory(project_dir=str(project_dir), environ=os.environ)  # chalice sets the stage vars here
     config = factory.create_config_obj(chalice_stage_name=stage)
     app = config.chalice_app  # imports app.py with the stage's environment variables
+    from chalicelib import services
+    from scripts.devstack.parts import LOCAL_PARTS
+
+    services.use_local_parts(LOCAL_PARTS)  # the outbox, the emulator's mail, the commit barrier
     validate_routes(app.routes)
     # chalice local keeps current_request per thread by swapping the app's class.
     local.CustomLocalChalice.__bases__ = (local.LocalChalice, app.__class__)
@@ -190,8 +194,8 @@ def tables_active() -> bool:
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from chalicelib import aws
-    from chalicelib.config import get_settings
+    from chalicelib.core import aws
+    from chalicelib.core.config import get_settings
 
     settings = get_settings()
     quick = Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 1})

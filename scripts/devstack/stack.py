@@ -66,7 +66,7 @@ def ensure_server_secret(path: Path) -> None:
 
 
 def cli_command(args: Sequence[str]) -> list[str]:
-    return [sys.executable, "-m", "chalicelib.cli", "--stage", "local", *args]
+    return [sys.executable, "-m", "scripts.admin", "--stage", "local", *args]
 
 
 class Stack:
@@ -124,7 +124,7 @@ class Stack:
         return self.local_dir / "logs"
 
     def environment(self) -> dict[str, str]:
-        """The environment for the API server and chalicelib.cli: this process's, less
+        """The environment for the API server and scripts.admin: this process's, less
         anything pointing at real AWS, plus each component's wiring. STAGE, table names
         and the identity backend come from the local stage in .chalice/config.json."""
         env = dict(os.environ)
@@ -178,7 +178,7 @@ class Stack:
         component.setup(self)
 
     def run_cli(self, args: Sequence[str], *, check: bool = True) -> int:
-        """Run chalicelib.cli with the app environment; its exit code."""
+        """Run scripts.admin with the app environment; its exit code."""
         argv, env = cli_command(args), self.environment()
         child = Child("cli", argv, log_path=self.log_path("cli"), env=env, cwd=self.project_dir)
         try:

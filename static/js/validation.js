@@ -3,7 +3,7 @@
 // common-password list, which the browser cannot.
 
 const USERNAME = /^[a-z0-9][a-z0-9._-]{2,31}$/;
-// The server's address rule (EMAIL_RE in chalicelib/rules.py, 3 to 254 characters
+// The server's address rule (EMAIL_RE in chalicelib/core/rules.py, 3 to 254 characters
 // after stripping), so the form never passes an address the API refuses or the reverse;
 // tests/unit/test_web_validation.py runs both on the same addresses. The "u" flag counts
 // code points, as Python does. SPACE is Python's whitespace (str.isspace, its \s and
@@ -15,7 +15,7 @@ const EMAIL = new RegExp(
 );
 const OUTER_SPACE = new RegExp(String.raw`^[${SPACE}]+|[${SPACE}]+$`, "gu");
 // One-line fields refuse control characters (Cc) and line/paragraph separators before any
-// trimming, as the server does (NOT_ONE_LINE in chalicelib/rules.py).
+// trimming, as the server does (NOT_ONE_LINE in chalicelib/core/rules.py).
 const NOT_ONE_LINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
 
 // Passwords count Unicode characters, not UTF-16 units, as the server does.

@@ -153,7 +153,7 @@ def test_the_policy_is_scoped_to_bandstand_names_where_the_service_allows_it() -
 
 
 def test_the_policy_grants_the_admin_calls_of_aws_admin_and_smoke() -> None:
-    # make aws-admin writes the pool's group (chalicelib/cli.py through the Cognito provider);
+    # make aws-admin writes the pool's group (scripts/admin.py through the Cognito provider);
     # make smoke POOL=... confirms its user as an admin (scripts/smoke.py).
     texts = [ROOT / "scripts" / "smoke.py", ROOT / "chalicelib" / "identity" / "cognito" / "provider.py"]
     calls = {

@@ -20,8 +20,9 @@ from typing import Any
 import boto3
 import pytest
 
-from chalicelib import cli, services
+from chalicelib import services
 from chalicelib.identity.cognito.app_client import AppClient
+from scripts import admin as cli
 from scripts import devstack
 from scripts.cognito_emulator import Emulator, cognito_client, forget_users, load_env, save_env, start_emulator
 from tests.support.api import STRONG_PASSWORD, Api

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from app import OPERATIONS
-from chalicelib.openapi import document
+from chalicelib.web.openapi import document
 from scripts.devstack import Stack
 from tests.support.prerequisites import skip_or_fail
 

@@ -1,6 +1,6 @@
 """A transaction DynamoDB Local answered survives a SIGKILL of DynamoDB Local right after.
 
-Without the commit barrier (chalicelib/repository/commit_barrier.py) about 4 runs in 10 of
+Without the commit barrier (scripts/devstack/commit_barrier.py) about 4 runs in 10 of
 this shape lost the last answered transaction; three rounds make a regression show.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib import services
-from chalicelib.repository.tables import create_tables
+from scripts.tables import create_tables
 from tests.conftest import ALBUMS_TABLE, USERS_TABLE
 from tests.e2e.conftest import free_port, start_database
 from tests.failure.stack_client import dynamodb

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from chalicelib import services
-from chalicelib.repository.tables import create_tables
 from scripts.api_client import call
+from scripts.tables import create_tables
 from tests.conftest import ALBUMS_TABLE, USERS_TABLE
 from tests.e2e.conftest import free_port, kill_stack, start_database
 from tests.failure.stack_client import dynamodb, stored_users

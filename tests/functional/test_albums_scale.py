@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from chalicelib import services
-from chalicelib.config import get_settings
-from chalicelib.repository.albums import AlbumRecord, AlbumRepository
+from chalicelib.core.config import get_settings
+from chalicelib.storage.albums import AlbumRecord, AlbumRepository
 from scripts.synthetic_albums import index_key, records
 
 SMALL, LARGE, LIMIT = 300, 3_000, 50

@@ -18,7 +18,7 @@ def test_an_old_accounts_token_never_passes_for_a_new_account_of_the_same_name(a
 
 @pytest.mark.parametrize("identity_backend", ["cognito"])  # the builtin backend signs its own tokens
 def test_the_pools_keys_are_fetched_once_per_container(api):
-    from chalicelib.config import get_settings
+    from chalicelib.core.config import get_settings
     from chalicelib.identity.cognito import jwks
 
     token = api.signup("emma")["access_token"]

@@ -18,7 +18,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib import services
-from chalicelib.config import get_settings
+from chalicelib.core.config import get_settings
 from tests.conftest import USERS_TABLE
 from tests.failure.faults import FaultyClient
 from tests.support.api import NEW_PASSWORD, OTHER_PASSWORD, STRONG_PASSWORD

@@ -6,7 +6,7 @@ import logging
 import pytest
 
 from app import OPERATIONS, STANDARD_METHODS, app
-from chalicelib.openapi import document
+from chalicelib.web.openapi import document
 from tests.conftest import WEB_ORIGIN
 from tests.support.problems import assert_problem
 
@@ -196,7 +196,7 @@ class _Records(logging.Handler):
 
     def __init__(self) -> None:
         super().__init__()
-        from chalicelib.logs import JsonFormatter
+        from chalicelib.core.logs import JsonFormatter
 
         self.setFormatter(JsonFormatter())
         self.lines: list[dict] = []

@@ -1,4 +1,4 @@
-"""The catalog seed (chalicelib.cli.seed) on moto: complete, idempotent, never overwriting,
+"""The catalog seed (scripts.admin.seed) on moto: complete, idempotent, never overwriting,
 and polite to DynamoDB (batches of at most 25 items, unprocessed items retried)."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from chalicelib import services
-from chalicelib.albums import Albums
-from chalicelib.cli import SEED_FILE, load_seed, seed
-from chalicelib.repository.albums import BATCH_WRITE_MAX, AlbumRecord, AlbumRepository
-from chalicelib.shapes import AlbumFields, AlbumPatch
+from chalicelib.storage.albums import BATCH_WRITE_MAX, AlbumRecord, AlbumRepository
+from chalicelib.usecases.catalog import Albums
+from chalicelib.usecases.inputs import AlbumFields, AlbumPatch
+from scripts.admin import SEED_FILE, load_seed, seed
 from tests.conftest import ALBUMS_TABLE
 
 
@@ -260,7 +260,7 @@ def test_load_seed_refuses_repeated_ranks_and_names(tmp_path):
 
     import pytest as _pytest
 
-    from chalicelib.cli import load_seed
+    from scripts.admin import load_seed
 
     base = {"rank": 1, "title": "Blue", "artist": "Joni Mitchell", "year": 1971, "genre": "Folk"}
     for second in ({**base, "title": "Court and Spark"}, {**base, "rank": 2, "title": " BLUE "}):

@@ -11,15 +11,15 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib import services
-from chalicelib.clock import SystemClock
-from chalicelib.config import get_settings
-from chalicelib.errors import TooManyRequests
+from chalicelib.core.clock import SystemClock
+from chalicelib.core.config import get_settings
+from chalicelib.core.errors import TooManyRequests
 from chalicelib.identity.cognito.second_factor import CognitoSecondFactor
-from chalicelib.repository.attempts import AttemptRepository
-from chalicelib.repository.two_step import TwoStepRepository
-from chalicelib.two_step.factor import ChallengeIssued
-from chalicelib.two_step.lock import SignInLock
-from chalicelib.two_step.service import TwoStep
+from chalicelib.storage.attempts import AttemptRepository
+from chalicelib.storage.two_step import TwoStepRepository
+from chalicelib.usecases.two_step.factor import ChallengeIssued
+from chalicelib.usecases.two_step.lock import SignInLock
+from chalicelib.usecases.two_step.service import TwoStep
 from tests.support.api import STRONG_PASSWORD
 from tests.support.two_step import enable
 

@@ -183,7 +183,7 @@ def deployed_stage(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[d
     """Tables, a pool, its client and the signing key as a deployed stage has them, and a
     stack `bandstand-dev` whose outputs name them (moto's CloudFormation makes no pools)."""
     from chalicelib import services
-    from chalicelib.repository.tables import create_tables
+    from scripts.tables import create_tables
 
     cognito = client("cognito-idp")
     pool = cognito.create_user_pool(PoolName="bandstand-test", Policies={"PasswordPolicy": {"MinimumLength": 15}})
@@ -236,7 +236,7 @@ def test_seed_loads_the_catalog_into_the_stages_table(deployed_stage: deploy.Cli
 
 def test_grant_admin_writes_the_pool_group_and_the_apps_mirror(deployed_stage: deploy.Clients) -> None:
     from chalicelib import services
-    from chalicelib.identity import Registration
+    from chalicelib.core.users import Registration
 
     assert deploy.run_cli(deployed_stage, "dev", REGION, ["grant-admin", "nobody"]) == 1
     services.accounts().register(Registration("alice", "alice@example.com", STRONG_PASSWORD))

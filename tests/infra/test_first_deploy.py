@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.mail import code_message
+from chalicelib.core.mail import code_message
 from infra import merge_template as infra
 from infra.package import add_bytecode
 from scripts import deploy
@@ -195,7 +195,7 @@ def test_pool_offers_authenticator_apps(cfn: dict[str, Any]) -> None:
 
 
 def test_equal_time_is_a_parameter_above_cognitos_spread(cfn: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    from chalicelib import config
+    from chalicelib.core import config
 
     parameter = cfn["Parameters"]["EqualTimeSeconds"]
     assert parameter["Type"] == "Number" and parameter["Default"] >= 0.3  # docs/cognito-backend.md
@@ -262,7 +262,7 @@ def test_every_module_ships_an_unchecked_hash_pyc_for_the_runtime(package_dir: P
     with zipfile.ZipFile(package_dir / "deployment.zip") as archive:
         names = set(archive.namelist())
         sources = [n for n in names if n.endswith(".py")]
-        assert "app.py" in sources and "chalicelib/mail.py" in sources
+        assert "app.py" in sources and "chalicelib/core/mail.py" in sources
         for source in sources:
             folder, _, file = source.rpartition("/")
             pyc = f"{folder + '/' if folder else ''}__pycache__/{file[:-3]}.cpython-311.pyc"

@@ -21,7 +21,7 @@ import pytest
 from moto import mock_aws
 from samtranslator.translator.transform import transform
 
-from chalicelib.repository import schema
+from chalicelib.storage import schema
 
 # moto warns once for each resource type it lacks: MOTO_LACKS lists them.
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS:UserWarning")

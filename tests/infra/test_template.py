@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib import authorizers
-from chalicelib.repository import schema
+from chalicelib.storage import schema
+from chalicelib.web import authorizers
 from infra.merge_template import build
 from infra.template import api, storage
 from scripts.devstack.static_server import content_security_policy
@@ -47,7 +47,7 @@ def test_tables_are_the_ones_the_local_stage_creates(resources: dict[str, Any]) 
 
 
 def test_ttl_tables_match_what_create_tables_enables() -> None:
-    source = (ROOT / "chalicelib" / "repository" / "tables.py").read_text(encoding="utf-8")
+    source = (ROOT / "scripts" / "tables.py").read_text(encoding="utf-8")
     assert "if name == users_table:" in source  # locally only the users table expires items
     assert [name for name, (_d, ttl) in storage.TABLES.items() if ttl] == ["UsersTable"]
 
@@ -141,12 +141,12 @@ DYNAMODB_ACTIONS = {
     # A transaction needs the action of each item it holds: Put, Update, Delete here.
     "transact_write_items": {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
 }
-OPERATOR_ONLY = {"batch_write_item"}  # the seed (chalicelib/cli.py), run by an operator, never by Lambda
+OPERATOR_ONLY = {"batch_write_item"}  # the seed (scripts/admin.py), run by an operator, never by Lambda
 
 
 def dynamodb_calls() -> set[str]:
     calls = set()
-    for path in (ROOT / "chalicelib" / "repository").glob("*.py"):
+    for path in (ROOT / "chalicelib" / "storage").glob("*.py"):
         text = path.read_text(encoding="utf-8")
         calls |= {m for m in BOTO_CALL.findall(text) if m in DYNAMODB_ACTIONS or m in OPERATOR_ONLY}
         calls |= {m for m in re.findall(r"self\._db\.([a-z_]+)", text)}
@@ -174,9 +174,9 @@ def test_one_policy_grants_exactly_the_dynamodb_actions_the_code_makes(resources
 
 def test_policy_covers_mail_signing_key_and_cognito_admin_calls(resources: dict[str, Any]) -> None:
     statements = policy_statements(resources)
-    mail = (ROOT / "chalicelib" / "mail.py").read_text(encoding="utf-8")
+    mail = (ROOT / "chalicelib" / "core" / "mail.py").read_text(encoding="utf-8")
     assert ".send_email(" in mail and statements["Mail"]["Action"] == ["ses:SendEmail"]
-    config = (ROOT / "chalicelib" / "config.py").read_text(encoding="utf-8")
+    config = (ROOT / "chalicelib" / "core" / "config.py").read_text(encoding="utf-8")
     assert ".get_parameter(" in config and statements["SigningKey"]["Action"] == ["ssm:GetParameter"]
     assert statements["UserPool"]["Resource"] == {"Fn::GetAtt": ["UserPool", "Arn"]}
     # Every IAM-authorized Cognito call of the Cognito backend is granted, and nothing more.

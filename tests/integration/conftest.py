@@ -42,7 +42,7 @@ def dynamodb_local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def local_db(dynamodb_local: str, monkeypatch: pytest.MonkeyPatch, app_env: Path) -> Iterator[Any]:
     """A DynamoDB Local client with freshly created, uniquely named tables."""
     from chalicelib import services
-    from chalicelib.repository.tables import create_tables
+    from scripts.tables import create_tables
 
     suffix = uuid.uuid4().hex[:8]
     users, albums = f"it-users-{suffix}", f"it-albums-{suffix}"

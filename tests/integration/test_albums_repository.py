@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from chalicelib import services
-from chalicelib.albums import PATCH_ATTEMPTS, Albums
-from chalicelib.config import get_settings
-from chalicelib.errors import DuplicateAlbum, InvalidCursor, NotFound, RankTaken, VersionConflict
-from chalicelib.repository.albums import AlbumRecord, AlbumRepository, name_key
-from chalicelib.shapes import AlbumFields, AlbumPatch
+from chalicelib.core.config import get_settings
+from chalicelib.core.errors import DuplicateAlbum, InvalidCursor, NotFound, RankTaken, VersionConflict
+from chalicelib.storage.albums import AlbumRecord, AlbumRepository, name_key
+from chalicelib.usecases.catalog import PATCH_ATTEMPTS, Albums
+from chalicelib.usecases.inputs import AlbumFields, AlbumPatch
 from tests.support.concurrency import race as race_threads
 
 THREADS = 8

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from chalicelib import services
-from chalicelib.repository.albums import AlbumRecord, AlbumRepository
+from chalicelib.storage.albums import AlbumRecord, AlbumRepository
 from scripts.synthetic_albums import index_key, records
 
 SMALL, LARGE, LIMIT = 300, 30_000, 50

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from chalicelib import services
-from chalicelib.config import get_settings
-from chalicelib.errors import InvalidCredentials, Throttled, TooManyRequests
-from chalicelib.identity import Registration
-from chalicelib.repository.attempts import lock_key, slot_key
-from chalicelib.repository.schema import TTL_ATTRIBUTE
+from chalicelib.core.config import get_settings
+from chalicelib.core.errors import InvalidCredentials, Throttled, TooManyRequests
+from chalicelib.core.users import Registration
+from chalicelib.storage.attempts import lock_key, slot_key
+from chalicelib.storage.schema import TTL_ATTRIBUTE
 from tests.support.api import STRONG_PASSWORD, latest_code
 from tests.support.concurrency import race
 

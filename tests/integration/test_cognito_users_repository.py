@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.config import get_settings
-from chalicelib.errors import EmailTaken, UsernameTaken
-from chalicelib.repository.cognito_users import CognitoUserRepository
+from chalicelib.core.config import get_settings
+from chalicelib.core.errors import EmailTaken, UsernameTaken
+from chalicelib.storage.cognito_users import CognitoUserRepository
 from tests.support.concurrency import race
 
 THREADS = 20

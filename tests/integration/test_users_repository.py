@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from chalicelib.config import get_settings
-from chalicelib.errors import EmailTaken, UsernameTaken
+from chalicelib.core.config import get_settings
+from chalicelib.core.errors import EmailTaken, UsernameTaken
 from chalicelib.identity.builtin.codes import StoredCode
-from chalicelib.repository.users import RefreshRecord, UserRecord, UserRepository
+from chalicelib.storage.users import RefreshRecord, UserRecord, UserRepository
 from tests.support.concurrency import race as race_threads
 
 THREADS = 20

@@ -10,7 +10,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from chalicelib.errors import ServiceUnavailable
+from chalicelib.core.errors import ServiceUnavailable
 from chalicelib.identity.cognito import jwks
 from chalicelib.identity.cognito.jwks import AccessTokenVerifier, KeySet
 

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from chalicelib import services
-from chalicelib.errors import InvalidCredentials, TooManyRequests
+from chalicelib.core.errors import InvalidCredentials, TooManyRequests
 from chalicelib.identity.builtin.hashing import PasswordHasher
 from tests.security.conftest import AtomicCalls
 from tests.support.api import STRONG_PASSWORD, latest_code

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from chalicelib import services
-from chalicelib.config import get_settings
-from chalicelib.mail import code_message, one_line
-from chalicelib.repository.dynamo import s
-from chalicelib.repository.users import user_key
+from chalicelib.core.config import get_settings
+from chalicelib.core.mail import code_message, one_line
+from chalicelib.storage.dynamo import s
+from chalicelib.storage.users import user_key
 from tests.support.album_api import problem
 from tests.support.api import STRONG_PASSWORD, read_mail
 

@@ -3,7 +3,7 @@
 ligature signed in while the plain address was locked, and drew 7 reset mails in 30 s.
 
 docs/api.md: one normal form everywhere (uniqueness, sign-in, lockout, throttles, code
-limits): NFKC, then case-folded (chalicelib/identifiers.py).
+limits): NFKC, then case-folded (chalicelib/core/identifiers.py).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.identifiers import normal_form
-from chalicelib.repository.users import email_key
+from chalicelib.core.identifiers import normal_form
+from chalicelib.storage.users import email_key
 from tests.support.api import STRONG_PASSWORD, read_mail
 from tests.support.problems import assert_problem
 

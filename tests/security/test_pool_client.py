@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib import services
-from chalicelib.config import get_settings
+from chalicelib.core.config import get_settings
 from tests.support.api import STRONG_PASSWORD
 
 MOTO_NO_SECRET_CHECK = "moto 5.2.6 does not check SECRET_HASH on this call (Amazon Cognito: NotAuthorizedException)"

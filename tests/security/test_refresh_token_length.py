@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib import validation
+from chalicelib.web import validation
 from tests.support.album_api import problem
 
 

@@ -1,7 +1,7 @@
 """Security review: security events were not traceable (failed sign-ins logged a
 count only; lockouts, resets, code caps and sign-outs not at all).
 
-Each is now one JSON record on the `bandstand.security` logger (chalicelib.logs.
+Each is now one JSON record on the `bandstand.security` logger (chalicelib.core.logs.
 security_event) with the event's name, a keyed hash of the identifier (`id_hash`) and the
 account's `sub` when known, and never the identifier itself.
 """
@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.config import get_settings
-from chalicelib.logs import JsonFormatter, identifier_hash
+from chalicelib.core.config import get_settings
+from chalicelib.core.logs import JsonFormatter, identifier_hash
 from tests.support.api import NEW_PASSWORD, STRONG_PASSWORD
 
 WRONG = "not the password at all"

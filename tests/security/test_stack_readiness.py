@@ -23,8 +23,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.cli import SEED_FILE, load_seed, seed
-from chalicelib.repository.albums import AlbumRepository
+from chalicelib.storage.albums import AlbumRepository
+from scripts.admin import SEED_FILE, load_seed, seed
 from scripts.api_client import call
 from scripts.devstack import HOST, Stack, find_free_port
 from scripts.devstack.components import SEED_MARKER, ApiServer, dynamodb_data_dir

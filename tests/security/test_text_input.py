@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib import services
-from chalicelib.routing import Operation
-from chalicelib.rules import ONE_LINE_RE
-from chalicelib.validation import Field
+from chalicelib.core.rules import ONE_LINE_RE
+from chalicelib.web.routing import Operation
+from chalicelib.web.validation import Field
 from tests.support.album_api import PET_SOUNDS, create, problem
 from tests.support.api import STRONG_PASSWORD
 
@@ -141,7 +141,7 @@ def test_any_field_of_any_route_with_control_characters_is_a_4xx(api: Any, world
 
 
 def test_the_one_line_fields_are_the_ones_api_md_names() -> None:
-    from chalicelib import validation as v
+    from chalicelib.web import validation as v
 
     expected = {
         v.REGISTER: {"username", "email", "full_name"},

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from chalicelib.config import get_settings
+from chalicelib.core.config import get_settings
 from chalicelib.identity.builtin.hashing import PasswordHasher, make_context
-from chalicelib.repository.cognito_users import CognitoUserRepository
-from chalicelib.repository.dynamo import s
-from chalicelib.repository.users import user_key
+from chalicelib.storage.cognito_users import CognitoUserRepository
+from chalicelib.storage.dynamo import s
+from chalicelib.storage.users import user_key
 from tests.support.album_api import problem
 from tests.support.api import STRONG_PASSWORD
 

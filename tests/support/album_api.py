@@ -8,9 +8,10 @@ import time
 import uuid
 from typing import Any
 
-from chalicelib import paging, services
-from chalicelib.config import get_settings
-from chalicelib.repository.albums import AlbumRecord
+from chalicelib import services
+from chalicelib.core import paging
+from chalicelib.core.config import get_settings
+from chalicelib.storage.albums import AlbumRecord
 
 PROBLEM_JSON = "application/problem+json"
 FIELDS = ("rank", "title", "artist", "year", "genre")

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from chalice.deploy.swagger import CFNSwaggerGenerator
 
-from chalicelib import authorizers
-from chalicelib.config import ConfigError
+from chalicelib.core.config import ConfigError
+from chalicelib.web import authorizers
 
 APP_PY = Path(__file__).resolve().parents[2] / "app.py"
 

@@ -1,5 +1,5 @@
-from chalicelib.accounts import lock_seconds
 from chalicelib.identity.builtin import codes
+from chalicelib.usecases.accounts import lock_seconds
 
 KEY = "k" * 40
 

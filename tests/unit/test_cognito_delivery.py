@@ -3,9 +3,10 @@ as the builtin backend into the outbox."""
 
 from __future__ import annotations
 
+from chalicelib.core.mail import code_message
 from chalicelib.identity.cognito.app_client import AppClient, secret_hash
-from chalicelib.identity.cognito.delivery import MOTO_CODE_HEADER, OutboxDelivery, PoolDelivery, Recipient
-from chalicelib.mail import code_message
+from chalicelib.identity.cognito.delivery import PoolDelivery, Recipient
+from scripts.devstack.parts import MOTO_CODE_HEADER, EmulatorDelivery
 
 
 class Inbox:
@@ -21,7 +22,7 @@ ANA = Recipient("ana", "Ana@Example.com", "Ana Lima")
 
 def test_reset_mail_carries_motos_code_and_the_prefix_goes_back_for_the_pool():
     inbox = Inbox()
-    delivery = OutboxDelivery(inbox, "http://127.0.0.1:8080")
+    delivery = EmulatorDelivery(inbox, "http://127.0.0.1:8080")
     headers = {MOTO_CODE_HEADER: "moto-confirmation-code:493817"}
     delivery.reset_sent(ANA, {"ResponseMetadata": {"HTTPHeaders": headers}})
     [(to, subject, body, kind)] = inbox.sent
@@ -32,7 +33,7 @@ def test_reset_mail_carries_motos_code_and_the_prefix_goes_back_for_the_pool():
 
 def test_sign_up_and_resend_mail_the_builtin_text_with_a_six_digit_code():
     inbox = Inbox()
-    delivery = OutboxDelivery(inbox, "http://127.0.0.1:8080")
+    delivery = EmulatorDelivery(inbox, "http://127.0.0.1:8080")
     delivery.sign_up_sent(ANA, {})
     delivery.resend_confirmation(object(), AppClient(object(), "us-east-1_x", "client"), ANA)  # moto: no resend
     for to, subject, body, kind in inbox.sent:
@@ -46,7 +47,7 @@ def test_a_mail_failure_does_not_undo_the_account_change():
         def send(self, *args, **kwargs):
             raise OSError("disk full")
 
-    OutboxDelivery(Broken()).sign_up_sent(ANA, {})  # logged, not raised
+    EmulatorDelivery(Broken()).sign_up_sent(ANA, {})  # logged, not raised
 
 
 def test_the_pool_mails_itself_and_resend_is_the_cognito_call():

@@ -11,9 +11,9 @@ import botocore
 import pytest
 from botocore.exceptions import ClientError
 
-from chalicelib import http
-from chalicelib.errors import BandstandError, TooManyRequests
+from chalicelib.core.errors import BandstandError, TooManyRequests
 from chalicelib.identity.cognito import errors as ce
+from chalicelib.web import problems
 
 OPERATIONS = [
     ce.SIGN_UP,
@@ -100,7 +100,7 @@ def test_mapping(operation, cognito, status, code):
 
 
 def problem_status(error: BandstandError) -> int:
-    response = http.problem_from(error)
+    response = problems.problem_from(error)
     body = response.body if isinstance(response.body, dict) else json.loads(response.body)
     assert body["status"] == response.status_code
     return int(response.status_code)
@@ -109,13 +109,13 @@ def problem_status(error: BandstandError) -> int:
 def test_sign_in_attempts_exceeded_is_429_with_retry_after():
     error = ce.translate(client_error("NotAuthorizedException", "Password attempts exceeded"), ce.SIGN_IN)
     assert isinstance(error, TooManyRequests) and error.code == "too_many_attempts"
-    response = http.problem_from(error)
+    response = problems.problem_from(error)
     assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 1
 
 
 @pytest.mark.parametrize("cognito", ["TooManyRequestsException", "LimitExceededException"])
 def test_throttles_carry_retry_after(cognito):
-    response = http.problem_from(ce.translate(client_error(cognito), ce.SIGN_UP))
+    response = problems.problem_from(ce.translate(client_error(cognito), ce.SIGN_UP))
     assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 1
 
 
@@ -130,7 +130,7 @@ def test_no_cognito_name_or_message_ever_reaches_a_client(operation, cognito):
     error = ce.translate(client_error(cognito), operation)
     assert isinstance(error, (BandstandError, ce.IdentityBackendError))
     if isinstance(error, BandstandError):
-        body = http.problem_from(error).body
+        body = problems.problem_from(error).body
         text = body if isinstance(body, str) else json.dumps(body)
         assert cognito not in str(error)
         assert cognito not in text and "Exception" not in text
@@ -152,7 +152,7 @@ def test_the_table_covers_the_documented_exceptions():
 @pytest.mark.parametrize("identity_backend", ["cognito"])
 def test_an_unreachable_pool_is_a_503_with_retry_after(app_env, monkeypatch):
     from chalicelib import services
-    from chalicelib.errors import ServiceUnavailable
+    from chalicelib.core.errors import ServiceUnavailable
 
     monkeypatch.setenv("COGNITO_USER_POOL_ID", "us-east-1_Unreach01")
     monkeypatch.setenv("COGNITO_CLIENT_ID", "unreachable")

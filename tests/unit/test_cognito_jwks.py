@@ -10,7 +10,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from chalicelib.errors import InvalidToken
+from chalicelib.core.errors import InvalidToken
 from chalicelib.identity.cognito.jwks import AccessTokenVerifier, KeySet, issuer, jwks_url
 
 REGION, POOL, CLIENT = "eu-west-1", "eu-west-1_AbC123", "client0abc"

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from chalicelib.errors import InvalidCode, InvalidCredentials, InvalidSession, InvalidToken
+from chalicelib.core.errors import InvalidCode, InvalidCredentials, InvalidSession, InvalidToken
 from chalicelib.identity.cognito.app_client import secret_hash
 from chalicelib.identity.cognito.second_factor import CognitoSecondFactor
 

@@ -1,5 +1,5 @@
 """What a cold start imports: nothing of the AWS SDK at `import app`, and never boto3
-(chalicelib/aws.py says why; `make bench` measures the cold start itself)."""
+(chalicelib/core/aws.py says why; `make bench` measures the cold start itself)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ import json, sys
 import app
 at_import = sorted(m for m in ("boto3", "botocore", "s3transfer") if m in sys.modules)
 from chalicelib import services
+from scripts.devstack.parts import LOCAL_PARTS
+services.use_local_parts(LOCAL_PARTS)  # as the local API server does (MAILER=outbox)
 services.dynamodb_client()
 services.accounts()
 services.albums()

@@ -1,5 +1,5 @@
 """The commit barrier: one consistent read after each answered transaction, only for a
-local endpoint (why: chalicelib/repository/commit_barrier.py)."""
+local endpoint (why: scripts/devstack/commit_barrier.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from chalicelib import services
-from chalicelib.repository.commit_barrier import BARRIER_KEY, CommitBarrier
-from chalicelib.repository.guard import GuardedClient
+from chalicelib.storage.guard import GuardedClient
+from scripts.devstack.commit_barrier import BARRIER_KEY, CommitBarrier
 
 
 class Recorder:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.config import ConfigError, load_settings
+from chalicelib.core.config import ConfigError, load_settings
 
 BASE = {
     "STAGE": "prod",

@@ -8,7 +8,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib.config import ConfigError, load_settings
+from chalicelib.core.config import ConfigError, load_settings
 
 PARAMETER = "/bandstand/prod/signing-key"
 ENV = {

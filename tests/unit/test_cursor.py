@@ -1,4 +1,4 @@
-"""Signed page tokens (chalicelib.paging): a cursor names its list, carries the
+"""Signed page tokens (chalicelib.core.paging): a cursor names its list, carries the
 DynamoDB key to continue from, is MAC'd with the server key and expires."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib import paging
-from chalicelib.errors import InvalidCursor
+from chalicelib.core import paging
+from chalicelib.core.errors import InvalidCursor
 
 SECRET = "unit-test-secret-" + "s" * 32
 KEY = {

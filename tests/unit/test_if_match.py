@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.albums import ANY_VERSION, NO_VERSION
-from chalicelib.bodies import etag, expected_version
-from chalicelib.repository.albums import AlbumRecord
+from chalicelib.storage.albums import AlbumRecord
+from chalicelib.usecases.catalog import ANY_VERSION, NO_VERSION
+from chalicelib.web.bodies import etag, expected_version
 
 
 def test_no_header_is_no_condition():

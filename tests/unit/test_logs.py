@@ -1,7 +1,7 @@
 import json
 import logging
 
-from chalicelib.logs import JsonFormatter, request_id
+from chalicelib.core.logs import JsonFormatter, request_id
 
 
 def test_json_lines_with_request_id_and_no_secrets():

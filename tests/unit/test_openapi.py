@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from app import OPERATIONS, app
-from chalicelib.openapi import TAGS, area, document
-from chalicelib.routing import Operation, OperationTable
+from chalicelib.web.openapi import TAGS, area, document
+from chalicelib.web.routing import Operation, OperationTable
 
 DOC = document(OPERATIONS)
 OPS = [(path, method, op) for path, methods in DOC["paths"].items() for method, op in methods.items()]

@@ -1,6 +1,6 @@
-from chalicelib import password_policy as passwords
+from chalicelib.core import password_policy as passwords
+from chalicelib.core.password_policy import password_problems
 from chalicelib.identity.builtin.hashing import PasswordHasher, make_context
-from chalicelib.password_policy import password_problems
 
 
 def test_blocklist_is_large_and_lowercase():

@@ -15,10 +15,10 @@ import jwt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib import http, validation
-from chalicelib.errors import BandstandError
+from chalicelib.core.errors import BandstandError
+from chalicelib.core.paging import PageTokens
 from chalicelib.identity.builtin.tokens import AccessClaims, TokenService
-from chalicelib.paging import PageTokens
+from chalicelib.web import problems, validation
 
 SECRET = "p" * 48
 ISSUER, CLIENT_ID = "https://issuer.example", "web"
@@ -55,7 +55,7 @@ BODIES = st.dictionaries(st.sampled_from(FIELD_NAMES) | ANY_TEXT, JSON_VALUES, m
 
 
 def is_client_error(exc: BandstandError) -> bool:
-    return 400 <= http.status_for(exc) < 500
+    return 400 <= problems.status_for(exc) < 500
 
 
 @PROPERTY
@@ -75,7 +75,7 @@ def test_request_models_give_a_value_or_a_4xx(model, body):
 )
 def test_raw_bodies_give_a_value_or_a_4xx(model, raw, content_type):
     try:
-        http.read_json({"content-type": content_type}, raw, model)
+        problems.read_json({"content-type": content_type}, raw, model)
     except BandstandError as exc:
         assert is_client_error(exc)
 

@@ -5,7 +5,7 @@ import time
 import jwt
 import pytest
 
-from chalicelib.errors import InvalidToken
+from chalicelib.core.errors import InvalidToken
 from chalicelib.identity.builtin.tokens import TokenService, TokenSubject
 
 SECRET = "s" * 48

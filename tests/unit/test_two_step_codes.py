@@ -1,13 +1,14 @@
-"""Authenticator codes, recovery codes and sealed secrets (chalicelib/two_step), no I/O."""
+"""Authenticator codes, recovery codes and sealed secrets (chalicelib/usecases/two_step), no I/O."""
 
 from __future__ import annotations
 
 import base64
 import re
 
-from chalicelib.two_step import keys, recovery, totp
-
 # RFC 6238 appendix B: the SHA-1 seed "12345678901234567890" and its codes (last 6 digits).
+from chalicelib.core import totp
+from chalicelib.usecases.two_step import keys, recovery
+
 RFC_SECRET = base64.b32encode(b"12345678901234567890").decode()
 RFC_VECTORS = {59: "287082", 1111111109: "081804", 1111111111: "050471", 1234567890: "005924", 2000000000: "279037"}
 

@@ -1,17 +1,17 @@
-"""Request models of the two-step routes (chalicelib/validation.py)."""
+"""Request models of the two-step routes (chalicelib/web/validation.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from chalicelib import shapes
-from chalicelib import validation as v
-from chalicelib.errors import ValidationError
+from chalicelib.core.errors import ValidationError
+from chalicelib.usecases import inputs
+from chalicelib.web import validation as v
 
 
 def test_turning_off_takes_exactly_one_of_code_and_recovery_code():
-    assert v.MFA_OFF.parse({"code": " 123456 "}) == shapes.MfaOffRequest(code="123456")
-    assert v.MFA_OFF.parse({"recovery_code": "abcde-fgh23"}) == shapes.MfaOffRequest(recovery_code="abcde-fgh23")
+    assert v.MFA_OFF.parse({"code": " 123456 "}) == inputs.MfaOffRequest(code="123456")
+    assert v.MFA_OFF.parse({"recovery_code": "abcde-fgh23"}) == inputs.MfaOffRequest(recovery_code="abcde-fgh23")
     for body in ({}, {"code": "123456", "recovery_code": "abcde-fgh23"}):
         with pytest.raises(ValidationError) as refused:
             v.MFA_OFF.parse(body)
@@ -26,7 +26,7 @@ def test_sign_in_takes_an_optional_recovery_code():
 
 
 def test_codes_are_six_digits_and_sessions_bounded():
-    assert v.LOGIN_MFA.parse({"session": "s", "code": "012345"}) == shapes.LoginMfaRequest("s", "012345")
+    assert v.LOGIN_MFA.parse({"session": "s", "code": "012345"}) == inputs.LoginMfaRequest("s", "012345")
     for body in (
         {"session": "s", "code": "12345a"},
         {"session": "", "code": "123456"},

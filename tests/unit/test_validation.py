@@ -1,9 +1,9 @@
 import pytest
 
-from chalicelib import validation as v
-from chalicelib.errors import ValidationError
-from chalicelib.rules import next_year
-from chalicelib.shapes import AlbumPatch
+from chalicelib.core.errors import ValidationError
+from chalicelib.core.rules import next_year
+from chalicelib.usecases.inputs import AlbumPatch
+from chalicelib.web import validation as v
 
 
 def fields(exc: ValidationError) -> dict[str, str]:
@@ -145,7 +145,7 @@ def test_a_request_field_without_a_rule_is_refused_when_its_model_is_built():
     from dataclasses import dataclass
     from typing import Annotated
 
-    from chalicelib.rules import FullName, Integer, Text
+    from chalicelib.core.rules import FullName, Integer, Text
 
     @dataclass(frozen=True)
     class Untyped:
@@ -171,7 +171,7 @@ def test_a_request_field_without_a_rule_is_refused_when_its_model_is_built():
 def test_one_of_must_name_optional_fields_of_the_request():
     from dataclasses import dataclass
 
-    from chalicelib.rules import TotpCode, request
+    from chalicelib.core.rules import TotpCode, request
 
     @request(one_of=("code", "other"))
     @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.rules import EMAIL
+from chalicelib.core.rules import EMAIL
 from tests.support.prerequisites import skip_or_fail
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

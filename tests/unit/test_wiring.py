@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from chalicelib import services
-from chalicelib.accounts import Accounts
-from chalicelib.albums import Albums
-from chalicelib.config import get_settings
-from chalicelib.errors import VersionConflict
-from chalicelib.paging import PageTokens
-from chalicelib.repository.albums import AlbumRecord
-from chalicelib.shapes import AlbumFields, AlbumPatch
+from chalicelib.core.config import get_settings
+from chalicelib.core.errors import VersionConflict
+from chalicelib.core.paging import PageTokens
+from chalicelib.storage.albums import AlbumRecord
+from chalicelib.usecases.accounts import Accounts
+from chalicelib.usecases.catalog import Albums
+from chalicelib.usecases.inputs import AlbumFields, AlbumPatch
 from tests.conftest import FakeClock
 
 FIELDS = AlbumFields(rank=1, title="Pet Sounds", artist="The Beach Boys", year=1966, genre="Pop")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from chalicelib.mail import new_code
+from chalicelib.core.mail import new_code
 
 # What the user record keeps of a code: storage owns the shape, the provider names it here.
-from chalicelib.repository.users import StoredCode as StoredCode
+from chalicelib.storage.users import StoredCode as StoredCode
 
 MAX_TRIES = 5
 CONFIRM_TTL_SECONDS = 24 * 3600

@@ -1,6 +1,6 @@
 """Password hashing for the builtin backend: argon2id through passlib (libpass).
 
-The password *policy* is not here: it lives in chalicelib/password_policy.py, above the
+The password *policy* is not here: it lives in chalicelib/core/password_policy.py, above the
 provider, so it applies to every backend.
 """
 

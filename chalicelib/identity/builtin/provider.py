@@ -21,8 +21,8 @@ import secrets
 import uuid
 from dataclasses import replace
 
-from chalicelib.clock import Clock, SystemClock
-from chalicelib.errors import (
+from chalicelib.core.clock import Clock, SystemClock
+from chalicelib.core.errors import (
     AlreadyConfirmed,
     EmailTaken,
     ExpiredCode,
@@ -33,22 +33,15 @@ from chalicelib.errors import (
     TooManyRequests,
     UserNotConfirmed,
 )
-from chalicelib.identifiers import USERNAME_PATTERN, USERNAME_RE, normal_form
-from chalicelib.identity import (
-    PasswordCheck,
-    Principal,
-    Profile,
-    Registration,
-    SecondStepGate,
-    SessionGuard,
-    TokenSet,
-)
+from chalicelib.core.identifiers import USERNAME_PATTERN, USERNAME_RE, normal_form
+from chalicelib.core.mail import Mailer, code_message
+from chalicelib.core.users import Principal, Profile, Registration, TokenSet
+from chalicelib.identity import PasswordCheck, SecondStepGate, SessionGuard
 from chalicelib.identity.builtin import codes
 from chalicelib.identity.builtin.hashing import PasswordHasher
 from chalicelib.identity.builtin.tokens import TokenService, TokenSubject
-from chalicelib.mail import Mailer, code_message
-from chalicelib.repository.profiles import to_profile
-from chalicelib.repository.users import RefreshRecord, UserRecord, UserRepository
+from chalicelib.storage.profiles import to_profile
+from chalicelib.storage.users import RefreshRecord, UserRecord, UserRepository
 
 log = logging.getLogger("bandstand.identity")
 

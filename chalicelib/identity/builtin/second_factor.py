@@ -7,12 +7,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from chalicelib.clock import Clock, SystemClock
-from chalicelib.errors import InvalidSession
-from chalicelib.identity import TokenSet
+from chalicelib.core import totp
+from chalicelib.core.clock import Clock, SystemClock
+from chalicelib.core.errors import InvalidSession
+from chalicelib.core.users import TokenSet
 from chalicelib.identity.builtin.tokens import TokenService, TokenSubject
-from chalicelib.repository.users import RefreshRecord, UserRepository
-from chalicelib.two_step import totp
+from chalicelib.storage.users import RefreshRecord, UserRepository
 
 
 class BuiltinSecondFactor:

@@ -15,7 +15,7 @@ from typing import Any
 
 import jwt
 
-from chalicelib.errors import InvalidToken
+from chalicelib.core.errors import InvalidToken
 
 ALGORITHM = "HS256"
 LEEWAY_SECONDS = 5  # clock skew between Lambda containers

@@ -1,5 +1,5 @@
 """The Cognito identity backend: Amazon Cognito user pools hold the credentials and issue
 RS256 tokens (provider.py); the app verifies them against the pool's JWKS (jwks.py), maps
 every Cognito error to the builtin backend's problem codes (errors.py), and keeps what
-Cognito cannot do in DynamoDB (chalicelib/repository/cognito_users.py). Codes are mailed
+Cognito cannot do in DynamoDB (chalicelib/storage/cognito_users.py). Codes are mailed
 by the pool on AWS, or written to the outbox when an emulator runs (delivery.py)."""

@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 from botocore.exceptions import ClientError
 
-from chalicelib.aws import error_code as error_code  # provider.py reads it here too
-from chalicelib.errors import (
+from chalicelib.core.aws import error_code as error_code  # provider.py reads it here too
+from chalicelib.core.errors import (
     AlreadyConfirmed,
     BandstandError,
     EmailTaken,

@@ -31,7 +31,7 @@ from typing import Any, cast
 
 import jwt
 
-from chalicelib.errors import InvalidToken, ServiceUnavailable
+from chalicelib.core.errors import InvalidToken, ServiceUnavailable
 from chalicelib.identity.cognito import rs256
 
 log = logging.getLogger("bandstand.identity")

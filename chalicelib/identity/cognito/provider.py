@@ -57,8 +57,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.clock import Clock, SystemClock
-from chalicelib.errors import (
+from chalicelib.core.clock import Clock, SystemClock
+from chalicelib.core.errors import (
     AlreadyConfirmed,
     EmailTaken,
     Forbidden,
@@ -69,24 +69,17 @@ from chalicelib.errors import (
     TooManyRequests,
     ValidationError,
 )
-from chalicelib.identifiers import USERNAME_RE, normal_form
-from chalicelib.identity import (
-    PasswordCheck,
-    Principal,
-    Profile,
-    Registration,
-    SecondStepGate,
-    SessionGuard,
-    TokenSet,
-)
+from chalicelib.core.identifiers import USERNAME_RE, normal_form
+from chalicelib.core.users import Principal, Profile, Registration, TokenSet
+from chalicelib.identity import PasswordCheck, SecondStepGate, SessionGuard
 from chalicelib.identity.cognito import errors as cognito_errors
 from chalicelib.identity.cognito.app_client import AppClient
 from chalicelib.identity.cognito.delivery import CodeDelivery, Recipient
 from chalicelib.identity.cognito.errors import translate
 from chalicelib.identity.cognito.jwks import AccessTokenVerifier
-from chalicelib.repository.cognito_users import CognitoUserRepository
-from chalicelib.repository.profiles import to_profile
-from chalicelib.repository.users import UserRecord
+from chalicelib.storage.cognito_users import CognitoUserRepository
+from chalicelib.storage.profiles import to_profile
+from chalicelib.storage.users import UserRecord
 
 log = logging.getLogger("bandstand.identity")
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.errors import InvalidCode, InvalidSession, InvalidToken, ServiceUnavailable
-from chalicelib.identity import TokenSet
+from chalicelib.core.errors import InvalidCode, InvalidSession, InvalidToken, ServiceUnavailable
+from chalicelib.core.users import TokenSet
 from chalicelib.identity.cognito import errors as cognito_errors
 from chalicelib.identity.cognito.app_client import AppClient
 from chalicelib.identity.cognito.errors import translate

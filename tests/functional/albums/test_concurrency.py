@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from chalicelib import services
-from chalicelib.config import get_settings
+from chalicelib.core.config import get_settings
 from tests.support.album_api import (
     PET_SOUNDS,
     REVOLVER,
@@ -105,10 +105,10 @@ class ConflictOnce:
 
 
 def test_transaction_conflict_is_retried_or_a_409_never_a_500(aws):
-    from chalicelib.albums import Albums
-    from chalicelib.errors import VersionConflict
-    from chalicelib.repository.albums import AlbumRepository
-    from chalicelib.shapes import AlbumFields, AlbumPatch
+    from chalicelib.core.errors import VersionConflict
+    from chalicelib.storage.albums import AlbumRepository
+    from chalicelib.usecases.catalog import Albums
+    from chalicelib.usecases.inputs import AlbumFields, AlbumPatch
 
     table = get_settings().albums_table
     album = services.albums().create(AlbumFields(**PET_SOUNDS))

@@ -6,7 +6,7 @@ import json
 import time
 from typing import Any
 
-from chalicelib import paging
+from chalicelib.core import paging
 from tests.support.album_api import (
     BLUE,
     PET_SOUNDS,
