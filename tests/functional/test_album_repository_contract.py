@@ -198,6 +198,23 @@ def test_replace_from_a_stale_version_is_a_version_conflict(subject: Subject) ->
     assert subject.stored() == keys_of(current)
 
 
+@pytest.mark.parametrize("claim", ["rank", "name"])
+def test_replace_or_delete_freeing_a_claim_the_album_does_not_hold_is_a_version_conflict(
+    subject: Subject, claim: str
+) -> None:
+    """A claim is freed only by the album that holds it, even when the version matches."""
+    pet, smile = album(rank=1), album(rank=2, title="Smile")
+    subject.repo.create(pet)
+    subject.repo.create(smile)
+    misread = replace(pet, rank=2) if claim == "rank" else replace(pet, title="Smile")
+    with pytest.raises(VersionConflict):
+        subject.repo.replace(misread, changed(pet, rank=3, title="Surf's Up"))
+    with pytest.raises(VersionConflict):
+        subject.repo.delete(misread)
+    assert (subject.repo.get(pet.album_id), subject.repo.get(smile.album_id)) == (pet, smile)
+    assert subject.stored() == keys_of(pet, smile)
+
+
 def test_replace_of_a_deleted_album_is_a_version_conflict_and_writes_nothing(subject: Subject) -> None:
     pet = album(rank=1)
     subject.repo.create(pet)
