@@ -71,6 +71,12 @@ def _nfc(value: str) -> str:
     return unicodedata.normalize("NFC", value)
 
 
+def _nfc_strip(value: str) -> str:
+    # Album names are stored as NFC: "Café" typed precomposed or as e + U+0301 is one name,
+    # so both spellings meet the same artist+title claim (a duplicate, 409), not two albums.
+    return unicodedata.normalize("NFC", value).strip()
+
+
 Checked = tuple[Any, str | None]  # the normalised value, and an error message (None when valid)
 
 
@@ -281,7 +287,7 @@ MfaSession = Annotated[str, Text(description="The session from POST /auth/login.
 RefreshToken = Annotated[str, Text(min_length=1, max_length=REFRESH_TOKEN_MAX, write_only=True)]
 
 Rank = Annotated[int, Integer(minimum=1, maximum=100_000, description="Unique rank, 1-100000.")]
-Title = Annotated[str, Text(min_length=1, max_length=200, normalize=_strip, one_line=True)]
-Artist = Annotated[str, Text(min_length=1, max_length=200, normalize=_strip, one_line=True)]
+Title = Annotated[str, Text(min_length=1, max_length=200, normalize=_nfc_strip, one_line=True)]
+Artist = Annotated[str, Text(min_length=1, max_length=200, normalize=_nfc_strip, one_line=True)]
 Year = Annotated[int, Integer(minimum=1900, maximum=next_year, description="1900 to next year.")]
-Genre = Annotated[str, Text(min_length=1, max_length=50, normalize=_strip, one_line=True)]
+Genre = Annotated[str, Text(min_length=1, max_length=50, normalize=_nfc_strip, one_line=True)]

@@ -20,7 +20,7 @@ from chalicelib.core.users import Principal, Profile, Registration, TokenSet
 class SessionGuard(Protocol):
     """A precondition of the layer above (the sign-in lockout) that a backend meets inside
     the round trips it makes anyway. The backend knows only this shape, not what the
-    record means; its storage reads and writes the record (repository/attempts.py's
+    record means; its storage reads and writes the record (storage/attempts.py's
     LockRecord), so no table key or write request passes through here.
 
     Before it checks the password, the backend has the guard take the try, a conditional
@@ -70,7 +70,7 @@ PasswordCheck = Callable[[str, str | None], None]
 class IdentityProvider(Protocol):
     """Credential work of one backend: it proves who someone is. Profiles are not its
     business: the use cases read and change them through one repository
-    (repository/profiles.py), whichever backend holds the credentials. Errors are
+    (storage/profiles.py), whichever backend holds the credentials. Errors are
     chalicelib.core.errors classes only; no backend exception (botocore, Cognito) may escape."""
 
     def register(self, request: Registration) -> Profile:

@@ -1,6 +1,6 @@
 """What the Cognito backend keeps in the users table, beside the pool.
 
-Same keys and attributes as the builtin backend's records (repository/users.py), minus
+Same keys and attributes as the builtin backend's records (storage/users.py), minus
 the credentials, which live in Cognito:
   USER#<username> / PROFILE   full_name, created_ms (the oldest-first list), the pool's
                               sub (bound at confirmation), the sign-out cut-off, and mirrors
@@ -12,7 +12,7 @@ the credentials, which live in Cognito:
                               email that still lets people sign in by username)
 Reads, the list, groups, the cut-off and deletion are the builtin repository's methods,
 called on one it holds (composition: no credential method of the builtin backend is
-inherited); updates share repository/users.py's `update_user`. One key design, one
+inherited); updates share storage/users.py's `update_user`. One key design, one
 implementation.
 """
 

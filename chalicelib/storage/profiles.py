@@ -1,5 +1,5 @@
 """Profiles: what a client may see of a user, read and changed here for every identity
-backend (both keep the same USER#<username> / PROFILE record, repository/users.py).
+backend (both keep the same USER#<username> / PROFILE record, storage/users.py).
 
 The use cases (chalicelib/usecases/accounts.py) call this; the identity providers only prove who
 someone is. Round trips: get 1 GetItem, update_full_name 1 UpdateItem, list 1 Query

@@ -6,7 +6,7 @@ Users table (pk, sk):
   USER#<username> / REFRESH#<hash> one refresh token (hashed), removed by TTL
   USER#<username> / MFA_SESSION#<hash>  a two-step sign-in challenge, removed by TTL
                                    (two-step state: mfa_* attributes of the PROFILE item,
-                                   repository/two_step.py)
+                                   storage/two_step.py)
 Albums table (pk, sk):
   ALBUM#<id> / ALBUM               the album; GSI1 (catalog, rank) serves the ranked list
   RANK#<rank> / CLAIM              the rank claim

@@ -4,7 +4,7 @@
                                        account deletes them with it, and a new account of
                                        the same name starts without them):
       mfa_state         "on" (absent: off)
-      mfa_secret        the authenticator's secret, sealed (two_step/keys.py)
+      mfa_secret        the authenticator's secret, sealed (usecases/two_step/keys.py)
       mfa_pending       a pending authenticator's secret, sealed, until its first code
       mfa_last_step     the last 30-second step whose code was accepted (replay guard)
       mfa_recovery      string set of recovery-code digests; using one deletes it

@@ -77,7 +77,7 @@ class UserRecord:
     groups: tuple[str, ...] = ()
     tokens_valid_after_ms: int = 0
     code: StoredCode | None = None
-    two_step_on: bool = False  # mfa_state (repository/two_step.py): sign-in wants a second step
+    two_step_on: bool = False  # mfa_state (storage/two_step.py): sign-in wants a second step
 
     @property
     def confirmed(self) -> bool:

@@ -6,7 +6,7 @@
 - every identifier is taken in its one normal form (chalicelib.core.identifiers);
 - sign-in lockout per identifier, known or not (1 s doubling to 15 min after 5
   failures): each try is taken by a conditional write BEFORE the password is checked, so
-  parallel tries check at most 5 passwords (repository/attempts.py);
+  parallel tries check at most 5 passwords (storage/attempts.py);
 - a daily cap of 20 wrong codes per identifier for every code check (confirmation, reset,
   and two-step sign-in through `checking_code`), taken the same way before the code is
   looked at; an account's username and email share it;

@@ -121,7 +121,7 @@ EXPECTED = {
         CODE_GIVEN_BACK,
     ],
     # + the two-step state after tokens came without a challenge: refused while another
-    # request's recovery-code sign-in holds the pool's MFA preference off (two_step/service.py)
+    # request's recovery-code sign-in holds the pool's MFA preference off (chalicelib/usecases/two_step/service.py)
     "POST /auth/login (username)": [TRY, "cognito:InitiateAuth", TWO_STEP_READ, CLEAR],
     "POST /auth/login (email)": [TRY, "dynamodb:GetItem", "cognito:InitiateAuth", TWO_STEP_READ, CLEAR],
     "POST /auth/login (wrong password)": [TRY, "cognito:InitiateAuth"],  # the try was the failure's count

@@ -1,7 +1,7 @@
 """Two-step sign-in on the Cognito backend: the pool holds the switch, the app adds
 recovery codes above it. A recovery-code sign-in turns the user's software-token
 preference off for one InitiateAuth; while it is off, no sign-in with the password alone
-may get through (two_step/service.py)."""
+may get through (chalicelib/usecases/two_step/service.py)."""
 
 from __future__ import annotations
 

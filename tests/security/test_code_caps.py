@@ -4,7 +4,7 @@ every 30 s, and a username and its email as two identifiers).
 docs/api.md: codes are capped per identifier in its normal form, known or unknown: after 20
 wrong codes in 24 hours every code check for that identifier answers 429
 `too_many_attempts` with `Retry-After` until the window has passed, the right code
-included. The cap sits above the backends (chalicelib/usecases/accounts.py, repository/attempts.py
+included. The cap sits above the backends (chalicelib/usecases/accounts.py, storage/attempts.py
 CodeCap), so it holds on Cognito too; each check takes its try before the code is looked
 at, so parallel wrong codes cannot pass it.
 """

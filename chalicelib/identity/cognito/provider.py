@@ -23,7 +23,7 @@ counts them):
   delete_user     AdminDeleteUser + TransactWriteItems (record + claim)
   add_to_group    AdminAddUserToGroup + UpdateItem (groups mirror)
   (once per container and app client: DescribeUserPoolClient, for the client's secret)
-Profiles (read, full name, the list) are not the provider's: repository/profiles.py.
+Profiles (read, full name, the list) are not the provider's: storage/profiles.py.
 
 The pool is reachable only through the app: its app clients have secrets (app_client.py)
 and every call that names a client carries SECRET_HASH. Two clients: the web client signs
