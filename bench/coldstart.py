@@ -153,13 +153,16 @@ def measure(env: Mapping[str, str], token: str, floor_pk: str, runs: int = 15, p
 
 def environment_for_app(stack_env: Mapping[str, str]) -> dict[str, str]:
     """The stack's environment plus the local stage's variables from .chalice/config.json
-    (what `chalice local` would add)."""
+    (what `chalice local` would add), with the mailer a Lambda has."""
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())
     env = dict(stack_env)
     env.update(config.get("environment_variables", {}))
     env.update(config["stages"]["local"].get("environment_variables", {}))
     env.pop("PYTHONPATH", None)
     env["LOG_LEVEL"] = "WARNING"
+    # As on Lambda: SES, not the local stack's outbox (which is not in the package). The
+    # measured request sends no mail, so no SES client is made.
+    env["MAILER"] = "ses"
     return env
 
 

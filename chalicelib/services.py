@@ -144,7 +144,7 @@ def build_accounts(
         equal_time_seconds=settings.equal_time_seconds,
         clock=clock,
     )
-    accounts.two_step = build_two_step(settings, dynamodb, attempts, clock)
+    accounts.two_step_factory = lambda: build_two_step(settings, dynamodb, attempts, clock)
     return accounts
 
 
@@ -194,7 +194,7 @@ def build_mailer(settings: Settings) -> Mailer:
         return local_parts().mailer(settings)
     from chalicelib.core import aws, mail
 
-    return mail.SesMailer(aws.client("ses", settings.region), settings.mail_from)
+    return mail.SesMailer(lambda: aws.client("ses", settings.region), settings.mail_from)
 
 
 class LocalParts(Protocol):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import secrets
 import unicodedata
+from collections.abc import Callable
 from typing import Any, Protocol
 
 log = logging.getLogger("bandstand.mail")
@@ -64,11 +65,17 @@ def code_message(purpose: str, greeting_name: str, code: str, web_base_url: str 
 
 
 class SesMailer:
-    def __init__(self, client: Any, sender: str) -> None:
-        self._client = client
+    """Amazon SES. The client is made with the first mail (`client` is its factory): most
+    requests send none, and a cold start should not pay for a client it does not use."""
+
+    def __init__(self, client: Callable[[], Any], sender: str) -> None:
+        self._make_client = client
+        self._client: Any = None
         self._sender = sender
 
     def send(self, to: str, subject: str, body: str, kind: str) -> None:
+        if self._client is None:
+            self._client = self._make_client()
         self._client.send_email(
             Source=self._sender,
             Destination={"ToAddresses": [to]},

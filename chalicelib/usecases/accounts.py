@@ -122,7 +122,21 @@ class Accounts:
         self._floor = equal_time_seconds
         self._clock = clock or SystemClock()
         self._sleep = sleep
-        self.two_step: TwoStep | None = None  # set by chalicelib.services (it needs these accounts' lock)
+        # Set by chalicelib.services (it needs these accounts' lock): a factory, so two-step
+        # sign-in (and pyotp) is built by the first request that needs it, not by every
+        # signed-in request of a cold start.
+        self.two_step_factory: Callable[[], TwoStep] | None = None
+        self._two_step: TwoStep | None = None
+
+    @property
+    def two_step(self) -> TwoStep | None:
+        if self._two_step is None and self.two_step_factory is not None:
+            self._two_step = self.two_step_factory()
+        return self._two_step
+
+    @two_step.setter
+    def two_step(self, built: TwoStep) -> None:
+        self._two_step = built
 
     # -- registration ----------------------------------------------------------------
 
