@@ -2,7 +2,9 @@
 (accounts, albums, two-step sign-in), each built with its repositories, clock and sleep
 handed in. Construction is lazy and cached: nothing is built at import time, and an
 album request builds no identity provider (cold start). Tests call `reset()`, build a
-container of their own (`build_container`) or override pieces with `install()`."""
+container of their own (`build_container`) or override pieces with `install()`. What
+only a laptop needs (the outbox, an emulator's mail, DynamoDB Local's commit barrier) is
+not here: the local stack plugs it in with `use_local_parts()`."""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import functools
 import time
 from collections.abc import Callable, Iterator
@@ -151,3 +152,24 @@ def clock(aws: Any) -> FakeClock:
     identity = services.build_identity(settings, aws, clock=fake)
     services.install(accounts=services.build_accounts(settings, aws, identity, clock=fake))
     return fake
+
+
+@pytest.fixture
+def virtual_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Time that runs on from now and jumps when an authenticator waits for its next
+    30-second step: the app, moto (which checks codes against its clock) and the test read
+    the same clock (freezegun), so a fresh step costs no real half minute. For in-process
+    tests only: a running stack's processes keep the real time."""
+    from freezegun import freeze_time
+
+    from tests.support import two_step
+
+    with freeze_time(tick=True, ignore=["_pytest.timing"]) as frozen:  # pytest times tests on the real clock
+
+        def jump(seconds: float) -> None:
+            # From the ticking now: freezegun's own tick() drops the time run since the
+            # last jump, and time must never run backwards.
+            frozen.move_to(frozen() + datetime.timedelta(seconds=seconds))
+
+        monkeypatch.setattr(two_step, "wait", jump)
+        yield frozen

@@ -14,6 +14,9 @@ from tests.support.api import STRONG_PASSWORD
 from tests.support.problems import assert_problem
 from tests.support.two_step import RECOVERY_RE, Authenticator, enable, mails_with_subject
 
+# Authenticator steps come in virtual time: no real half-minute waits (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("virtual_time")
+
 TOKEN_KEYS = {"id_token", "access_token", "refresh_token", "expires_in", "token_type"}
 
 

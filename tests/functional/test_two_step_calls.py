@@ -5,10 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from chalicelib import services
 from tests.support.api import STRONG_PASSWORD
 from tests.support.calls import Calls
 from tests.support.two_step import Authenticator
+
+# Authenticator steps come in virtual time: no real half-minute waits (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("virtual_time")
 
 AUTH = ["dynamodb:GetItem"]  # authenticate: the user record (cut-off, groups)
 TRY = "dynamodb:UpdateItem"  # the sign-in try, taken before the password is checked

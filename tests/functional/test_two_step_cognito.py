@@ -23,7 +23,8 @@ from chalicelib.usecases.two_step.service import TwoStep
 from tests.support.api import STRONG_PASSWORD
 from tests.support.two_step import enable
 
-pytestmark = pytest.mark.parametrize("identity_backend", ["cognito"])
+# Authenticator steps come in virtual time: no real half-minute waits (tests/conftest.py).
+pytestmark = [pytest.mark.parametrize("identity_backend", ["cognito"]), pytest.mark.usefixtures("virtual_time")]
 
 
 class WindowProbe:

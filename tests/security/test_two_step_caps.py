@@ -7,9 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.support.api import STRONG_PASSWORD
 from tests.support.problems import assert_problem
 from tests.support.two_step import enable
+
+# Authenticator steps come in virtual time: no real half-minute waits (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("virtual_time")
 
 PAST_ANY_LOCK = 16 * 60  # the sign-in lock lasts at most 15 minutes
 

@@ -3,7 +3,9 @@
 The app accepts a code of the current 30-second step or the ones beside it, once per user.
 moto (the Cognito backend) accepts only the current step by the real clock. So a fresh
 code is: on builtin, the next unused step within the window (no waiting); on cognito, the
-current step, waiting for the next one when it was used already or is about to end."""
+current step, waiting for the next one when it was used already or is about to end.
+In-process tests wait in virtual time (the `virtual_time` fixture: the app, moto and the
+test see time move on at once); tests of a running stack wait for real."""
 
 from __future__ import annotations
 
@@ -19,6 +21,11 @@ STEP = 30
 RECOVERY_RE = re.compile(r"^[a-z2-7]{5}-[a-z2-7]{5}$")
 
 
+def wait(seconds: float) -> None:
+    """How an authenticator waits for a step: for real, unless `virtual_time` replaced it."""
+    time.sleep(seconds)
+
+
 class Authenticator:
     def __init__(self, secret: str, backend: str) -> None:
         self.secret = secret
@@ -32,11 +39,11 @@ class Authenticator:
         if self.backend == "builtin":
             step = max(current, self.last_step + 1)
             if step > current + 1:
-                time.sleep((step - 1) * STEP - now + 0.05)
+                wait((step - 1) * STEP - now + 0.05)
         else:
             if self.last_step >= current or (current + 1) * STEP - now < 1.5:
                 wait_for = max(self.last_step + 1, current + 1)
-                time.sleep(wait_for * STEP - now + 0.05)
+                wait(wait_for * STEP - now + 0.05)
             step = int(time.time() // STEP)
         self.last_step = step
         return self._totp.generate_otp(step)
