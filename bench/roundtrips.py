@@ -61,9 +61,16 @@ GOALS: dict[str, Goal] = {
 
 # Why a goal is missed, when it is (stated in bench/results.md under the table).
 WHY_NOT: dict[str, str] = {
-    "login-by-email": "the user's record is keyed by username, which only the email claim (EMAIL#) names: "
-    "1 BatchGetItem (the claim + the lockout record), then 1 GetItem (the user), then the session write. "
-    "Was 4; by username it is 2.",
+    "confirm": "every code check first takes a try from the identifier's daily cap (a conditional PutItem), "
+    "so codes cannot be guessed without limit, even in parallel; then the code record is read, the user "
+    "confirmed, and the right code's try given back (DeleteItem). Was 1 write before the cap.",
+    "login": "the sign-in try is taken by a conditional UpdateItem before the password is checked, so "
+    "parallel sign-ins cannot check more passwords than the lockout allows. builtin: 1 BatchGetItem (the "
+    "user + the lockout record), the try, then the session and the streak's end in 1 TransactWriteItems; "
+    "cognito: the try, the user's record, the streak deleted. Was 2 before the race was closed.",
+    "login-by-email": "as login, and the user's record is keyed by username, which only the email claim "
+    "(EMAIL#) names: 1 BatchGetItem (the claim + the lockout record), the try, 1 GetItem (the user), then "
+    "the session write.",
     "replace-album": "the album is read first: the transaction must know the old rank and artist+title to "
     "free their claims, and PATCH merges into the current fields. Still exactly 1 transaction.",
     "patch-album": "as replace-album.",
