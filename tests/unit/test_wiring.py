@@ -76,3 +76,26 @@ def test_the_container_builds_the_use_cases_and_install_overrides_them(app_env: 
 
 class _Unused:
     """A DynamoDB client without operations: building the use cases makes no request."""
+
+
+@pytest.mark.parametrize("identity_backend", ["builtin"])  # the mailer is the same for both
+def test_the_outbox_is_the_local_stacks_and_the_app_says_so_without_it(
+    app_env: Path, monkeypatch: pytest.MonkeyPatch, identity_backend: str
+) -> None:
+    # The app (what Lambda runs) holds no outbox: the local stack plugs it in
+    # (scripts/devstack/parts.py). Without it, MAILER=outbox is a configuration error that
+    # names the way to run the app, not a silent loss of every code mail.
+    from chalicelib.core.config import ConfigError
+    from chalicelib.core.mail import SesMailer
+    from scripts.devstack.parts import LOCAL_PARTS, OutboxMailer
+
+    monkeypatch.setattr(services, "_local_parts", {})
+    with pytest.raises(ConfigError, match="make dev"):
+        services.build_mailer(get_settings())
+    monkeypatch.setenv("MAILER", "ses")
+    services.reset()
+    assert isinstance(services.build_mailer(get_settings()), SesMailer)  # no client made yet
+    monkeypatch.setenv("MAILER", "outbox")
+    services.reset()
+    services.use_local_parts(LOCAL_PARTS)
+    assert isinstance(services.build_mailer(get_settings()), OutboxMailer)
