@@ -191,7 +191,10 @@ def build_two_step(
     )
 
 
+@lru_cache(maxsize=4)
 def build_mailer(settings: Settings) -> Mailer:
+    """One mailer per settings, shared by the provider, the accounts and two-step sign-in:
+    on AWS one SES client per container, made with its first mail."""
     if settings.mailer == "outbox":
         return local_parts().mailer(settings)
     from chalicelib.core import aws, mail
@@ -217,6 +220,7 @@ _local_parts: dict[str, LocalParts] = {}  # not forgotten by reset(): the proces
 def use_local_parts(parts: LocalParts) -> None:
     """Install the local stack's parts (its API server, the admin commands, the tests)."""
     _local_parts["parts"] = parts
+    build_mailer.cache_clear()
     _configured_dynamodb.cache_clear()
     _configured_container.cache_clear()
 
@@ -332,5 +336,6 @@ def reset() -> None:
     _configured_dynamodb.cache_clear()
     cognito_client.cache_clear()
     page_tokens.cache_clear()
+    build_mailer.cache_clear()
     _configured_container.cache_clear()
     _installed.clear()

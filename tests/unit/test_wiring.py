@@ -99,3 +99,14 @@ def test_the_outbox_is_the_local_stacks_and_the_app_says_so_without_it(
     services.reset()
     services.use_local_parts(LOCAL_PARTS)
     assert isinstance(services.build_mailer(get_settings()), OutboxMailer)
+
+
+@pytest.mark.parametrize("identity_backend", ["builtin"])
+def test_the_use_cases_share_one_mailer(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # On AWS each SES mailer makes its client with its first mail: one mailer, one client.
+    monkeypatch.setenv("MAILER", "ses")
+    services.reset()
+    container = services.build_container(get_settings(), dynamodb=_Unused())
+    mailer = container.accounts._mailer
+    assert container.two_step._mailer is mailer
+    assert container.accounts.identity._mailer is mailer  # type: ignore[attr-defined]
